@@ -1,0 +1,133 @@
+"""Structure-aware chunking: a `Document`'s blocks packed into `Chunk`s of at most `max_chars`.
+
+A chunk never crosses a heading, an FAQ question stays with its answer, a table is its own chunk,
+and a block longer than the limit is cut at sentence boundaries. Spans are exact: for every chunk,
+`document.text[chunk.start:chunk.end] == chunk.text`. Ids hash source, span and text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+
+from rag import sentences
+from rag.records import Block, Chunk, Document
+
+CLAIM_MARKER = re.compile(r"\[\d+\]")
+SECTION_SEPARATOR = " › "
+
+
+def chunk_id(source: str, start: int, end: int, text: str) -> str:
+    return hashlib.sha256(f"{source}\0{start}\0{end}\0{text}".encode()).hexdigest()[:16]
+
+
+def section_label(document: Document, path: tuple[str, ...]) -> str:
+    """The heading path as shown to users; the document title is dropped below the top."""
+    shown = path[1:] if len(path) > 1 and path[0] == document.title else path
+    return SECTION_SEPARATOR.join(shown) or document.title
+
+
+def sentence_spans(text: str, kind: str) -> tuple[tuple[int, int], ...]:
+    """Sentence spans relative to `text`; for a table, the body cells after the row label."""
+    if kind != "table":
+        return tuple(sentences.split_lines(text))
+    spans, position = [], 0
+    for number, line in enumerate(text.splitlines(keepends=True)):
+        if number >= 2:  # skip the header row and the |---| separator
+            spans.extend(sentences.table_cells(line.rstrip("\n"), position)[1:])
+        position += len(line)
+    return tuple(spans)
+
+
+def _pieces(document: Document, block: Block, max_chars: int) -> Iterator[tuple[int, int]]:
+    """The block's span, or sentence-aligned pieces of it when it is longer than `max_chars`."""
+    if block.end - block.start <= max_chars or block.kind == "table":
+        yield block.start, block.end
+        return
+    spans = sentences.split_lines(document.text[block.start:block.end], block.start)
+    start = block.start
+    for _, end in spans:
+        if end - start > max_chars and end > start:
+            previous = max((e for _, e in spans if e <= start + max_chars and e > start), default=end)
+            yield start, previous
+            start = _skip_space(document.text, previous)
+    if start < block.end:
+        yield start, block.end
+
+
+def _skip_space(text: str, position: int) -> int:
+    while position < len(text) and text[position].isspace():
+        position += 1
+    return position
+
+
+def _make(document: Document, block: Block, start: int, end: int) -> Chunk:
+    text = document.text[start:end]
+    return Chunk(
+        id=chunk_id(document.source, start, end, text),
+        source=document.source,
+        section=section_label(document, block.path),
+        text=text,
+        start=start,
+        end=end,
+        claims=tuple(dict.fromkeys(m for m in CLAIM_MARKER.findall(text)
+                                   if m in {c.marker for c in document.claims})),
+        kind=block.kind,
+        key=block.key if block.kind == "faq" and start == block.start else "",
+        sentences=sentence_spans(text, block.kind),
+    )
+
+
+def chunk(document: Document, max_chars: int = 900) -> list[Chunk]:
+    """Pack consecutive blocks under the same heading into chunks of at most `max_chars`."""
+    chunks: list[Chunk] = []
+    open_block: Block | None = None  # the first block of the chunk being packed
+    start = end = 0
+    for block in document.blocks:
+        for piece_start, piece_end in _pieces(document, block, max_chars):
+            fits = open_block is not None and piece_end - start <= max_chars
+            same_place = open_block is not None and block.path == open_block.path
+            joinable = block.kind not in ("table", "faq") and open_block is not None \
+                and open_block.kind != "table"
+            if fits and same_place and joinable:
+                end = piece_end
+                continue
+            if open_block is not None:
+                chunks.append(_make(document, open_block, start, end))
+            open_block, start, end = block, piece_start, piece_end
+    if open_block is not None:
+        chunks.append(_make(document, open_block, start, end))
+    return chunks
+
+
+_EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
+
+
+def plain(text: str) -> str:
+    """Markdown emphasis and heading marks removed: the words a reader sees."""
+    lines = [line.lstrip("#").strip() if line.lstrip().startswith("#") else line
+             for line in text.splitlines()]
+    return _EMPHASIS.sub("", "\n".join(lines)).strip()
+
+
+def readable_sentences(chunk: Chunk) -> list[str]:
+    """The chunk's sentences as a reader sees them. A table cell is given its column header and
+    row label ("Llama 4 (Open-Weights), Cost: Roughly $0.80 ..."), since alone it says little."""
+    if chunk.kind != "table":
+        return [plain(s) for s in chunk.sentence_texts()]
+    lines = chunk.text.splitlines()
+    header = [lines[0][a:b] for a, b in sentences.table_cells(lines[0])] if lines else []
+    readable = []
+    for line in lines[2:]:
+        cells = [line[a:b] for a, b in sentences.table_cells(line)]
+        for column, cell in enumerate(cells[1:], start=1):
+            heading = header[column] if column < len(header) else ""
+            readable.append(plain(f"{heading}, {cells[0]}: {cell}"))
+    return readable
+
+
+def search_text(chunk: Chunk) -> str:
+    """What the dense and lexical indexes see of a chunk: its section path, then its words."""
+    body = "\n".join(readable_sentences(chunk)) if chunk.kind == "table" else plain(chunk.text)
+    return f"{chunk.section}\n{body}"

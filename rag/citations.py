@@ -1,0 +1,112 @@
+"""Checking an answer's citations against the passages it was given, after generation.
+
+Every label must name a passage given for this answer (others are dropped and counted). Every
+sentence that states a figure (number, percentage, price, date, model size) must find it in a
+passage it cites, or it is listed as unverified. A sentence that cites a passage carrying a
+source claim it restates shows the claim's marker ([1], [2], [7]).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from rag import lexical
+from rag.chunker import readable_sentences
+from rag.records import Citation, Claim, Passage
+
+LABEL = re.compile(r"\[([A-Z]{1,2})\]")
+MARKER = re.compile(r"\[\d+\]")
+CITE_GROUP = r"(?:\s*\[(?:[A-Z]{1,2}|\d+)\])*"
+# An answer sentence ends at . ! or ?, with the citations after it, before a capital or the end.
+_SENTENCE_END = re.compile(r"[.!?]" + CITE_GROUP + r"(?=\s+[\"'*(]*[A-Z0-9$]|\s*$)")
+FIGURE = re.compile(r"\$?\d+(?:[.,]\d+)*(?:\s?(?:%|x\b|percent|[mb]\b|gb\b|k\b))?", re.I)
+CLAIM_OVERLAP = 0.6  # share of a claim's words a sentence must restate to carry its marker
+
+
+@dataclass(frozen=True)
+class Verified:
+    text: str
+    citations: tuple[Citation, ...]
+    claims: tuple[Claim, ...]
+    unverified: tuple[str, ...]
+    dropped: tuple[str, ...]
+
+
+def split_answer(text: str) -> list[str]:
+    """Answer sentences, each with the citation labels and claim markers that follow it."""
+    sentences, start = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        if text[start:match.end()].strip():
+            sentences.append(text[start:match.end()].strip())
+        start = match.end()
+    if text[start:].strip():
+        sentences.append(text[start:].strip())
+    return sentences
+
+
+def figures(text: str) -> set[str]:
+    """Figures a sentence states, normalised ("$5,000" -> "5000", "7X" -> "7x"); labels excluded."""
+    bare = MARKER.sub(" ", LABEL.sub(" ", text))
+    return {re.sub(r"[$,\s]|percent", "", f.lower()).replace("percent", "%") for f in FIGURE.findall(bare)}
+
+
+def _number(figure: str) -> str:
+    return re.sub(r"[^\d.]", "", figure).strip(".")
+
+
+def _supported(figure: str, passage_text: str) -> bool:
+    """A figure is supported when the passage states the same number (units may differ in form)."""
+    return _number(figure) in {_number(f) for f in figures(passage_text)}
+
+
+def restates(sentence: str, claim: Claim) -> bool:
+    claim_terms = set(lexical.terms(claim.text))
+    shared = claim_terms & set(lexical.terms(sentence))
+    return bool(claim_terms) and len(shared) / len(claim_terms) >= CLAIM_OVERLAP
+
+
+def _with_markers(sentence: str, markers: list[str]) -> str:
+    """Insert claim markers before the sentence's trailing citation labels."""
+    missing = [m for m in markers if m not in sentence]
+    if not missing:
+        return sentence
+    trailing = re.search(r"(\s*\[[A-Z]{1,2}\])+\s*\.?$", sentence)
+    cut = trailing.start() if trailing else len(sentence)
+    return sentence[:cut] + " " + " ".join(missing) + sentence[cut:]
+
+
+def _supporting(chunk, sentences: list[str]) -> tuple[str, ...]:
+    """The chunk sentences that the citing answer sentences draw on most, for highlighting."""
+    own = readable_sentences(chunk)
+    best = []
+    for sentence in sentences:
+        terms = set(lexical.terms(sentence))
+        scored = [(len(terms & set(lexical.terms(s))), s) for s in own]
+        if scored and max(scored)[0] > 0:
+            best.append(max(scored)[1])
+    return tuple(dict.fromkeys(best))
+
+
+def verify(text: str, passages: Sequence[Passage], claims: Mapping[str, Claim]) -> Verified:
+    given = {p.label: p for p in passages}
+    dropped = tuple(label for label in LABEL.findall(text) if label not in given)
+    text = LABEL.sub(lambda m: m.group(0) if m.group(1) in given else "", text)
+    out, unverified, cited_by = [], [], {}
+    for sentence in split_answer(text):
+        labels = list(dict.fromkeys(LABEL.findall(sentence)))
+        chunks = [given[label].chunk for label in labels]
+        markers = [m for c in chunks for m in c.claims if m in claims and restates(sentence, claims[m])]
+        sentence = _with_markers(sentence, list(dict.fromkeys(markers)))
+        stated = figures(sentence)
+        if stated and not all(any(_supported(f, c.text) for c in chunks) for f in stated):
+            unverified.append(sentence)
+        out.append(sentence)
+        for label in labels:
+            cited_by.setdefault(label, []).append(sentence)
+    final = " ".join(out)
+    citations = tuple(Citation(label, given[label].chunk, _supporting(given[label].chunk, said))
+                      for label, said in cited_by.items())
+    shown = [claims[m] for m in dict.fromkeys(MARKER.findall(final)) if m in claims]
+    return Verified(final, citations, tuple(shown), tuple(unverified), dropped)

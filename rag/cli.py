@@ -1,0 +1,226 @@
+"""The `rag` command line: a few verbs whose bodies are calls into `rag/`.
+
+Flags map one to one onto `Settings` fields; a flag left out falls back to `RAG_*` variables, then
+`rag.toml`, then the defaults. Heavy libraries load inside the verbs, so `rag --help` stays fast.
+A `RagError` prints one line saying what to do and exits 1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # before any Hugging Face import: never reach a hub
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import typer  # noqa: E402
+
+from rag.errors import RagError  # noqa: E402
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Ask a knowledge base questions, offline, with cited answers.")
+
+Corpus = Annotated[Optional[Path], typer.Option(help="Folder of .md/.txt/.html files [default: corpus]")]
+IndexDir = Annotated[Optional[Path], typer.Option("--index", help="Index folder [default: index]")]
+Embedder = Annotated[Optional[str], typer.Option(help="minilm, hashing, or a local model folder")]
+Backend = Annotated[Optional[str], typer.Option(help="Embedder runtime: onnx-int8, onnx or torch")]
+GeneratorOpt = Annotated[Optional[str], typer.Option("--generator", help="auto, extractive or transformers")]
+Model = Annotated[Optional[str], typer.Option(help="Local model folder (or id in the local HF cache)")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object")]
+
+
+def settings(**flags: Any):
+    from rag.settings import load
+
+    return load(flags)
+
+
+def fail(error: Exception) -> None:
+    typer.echo(f"error: {error}", err=True)
+    raise typer.Exit(1)
+
+
+def progress_bar(label: str):
+    """A progress callback (done, total) drawing a bar on stderr; rich ships with typer."""
+    from rich.progress import Progress
+
+    bar = Progress(transient=True, console=None)
+    task = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal task
+        if task is None:
+            bar.start()
+            task = bar.add_task(label, total=total)
+        bar.update(task, completed=done)
+        if done >= total:
+            bar.stop()
+
+    return update
+
+
+def print_report(report, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), indent=1))
+        return
+    verb = "would change" if report.dry_run else ("built" if report.wrote else "up to date")
+    typer.echo(f"index {verb}: {len(report.added)} added, {len(report.changed)} changed, "
+               f"{len(report.removed)} removed, {len(report.unchanged)} unchanged, "
+               f"{len(report.skipped)} skipped; {report.chunks} chunks, {report.embedded} texts embedded, "
+               f"{report.seconds:.2f} s" + (f" ({report.rebuild_reason})" if report.rebuild_reason else ""))
+    for skip in report.skipped:
+        typer.echo(f"  skipped {skip['path']}: {skip['reason']}")
+
+
+@app.command()
+def index(corpus: Corpus = None, index_dir: IndexDir = None, embedder: Embedder = None,
+          backend: Backend = None,
+          rebuild: Annotated[bool, typer.Option(help="Re-embed everything")] = False,
+          dry_run: Annotated[bool, typer.Option(help="Show the plan, write nothing")] = False,
+          rollback: Annotated[bool, typer.Option(help="Serve the previous generation again")] = False,
+          watch: Annotated[bool, typer.Option(help="Re-index whenever the corpus changes")] = False,
+          as_json: JsonFlag = False) -> None:
+    """Build or update the index; only changed files are re-embedded.
+
+    Example: rag index --corpus corpus --index index
+    """
+    from rag import index as indexing
+    from rag.service import builder
+
+    config = settings(corpus=corpus, index=index_dir, embedder=embedder, backend=backend)
+    try:
+        if rollback:
+            typer.echo(f"now serving {indexing.rollback(config.index)}")
+            return
+        print_report(builder(config, None if as_json else progress_bar("embedding")).run(rebuild, dry_run), as_json)
+        if watch:
+            from rag.watch import watch_corpus
+
+            watch_corpus(config, lambda report: print_report(report, as_json))
+    except RagError as error:
+        fail(error)
+
+
+def read_history(path: Path | None):
+    from rag.generators.base import Turn
+
+    if path is None:
+        return ()
+    try:
+        turns = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise RagError(f"--history {path}: not readable JSON ({exc})") from exc
+    return tuple(Turn(t.get("role", "user"), t.get("content", t.get("text", ""))) if isinstance(t, dict)
+                 else Turn("user", str(t)) for t in turns)
+
+
+@app.command()
+def ask(question: Annotated[str, typer.Argument(help="The question")], corpus: Corpus = None,
+        index_dir: IndexDir = None, embedder: Embedder = None, backend: Backend = None,
+        generator: GeneratorOpt = None, model: Model = None,
+        history: Annotated[Optional[Path], typer.Option(help="JSON list of earlier turns")] = None,
+        as_json: JsonFlag = False) -> None:
+    """Answer one question, streaming; every sentence cites a passage.
+
+    Example: rag ask "Is ChatGPT open source?" --json
+    """
+    from rag.payload import answer_payload
+    from rag.records import Done, Token
+    from rag.service import assistant, ensure_index
+
+    config = settings(corpus=corpus, index=index_dir, embedder=embedder, backend=backend,
+                      generator=generator, model=model)
+    try:
+        ensure_index(config)
+        bot = assistant(config)
+        for event in bot.answer(question, read_history(history)):
+            if isinstance(event, Token) and not as_json:
+                typer.echo(event.text, nl=False)
+            elif isinstance(event, Done):
+                done = event.answer
+    except RagError as error:
+        fail(error)
+    if as_json:
+        typer.echo(json.dumps(answer_payload(done), ensure_ascii=False))
+        return
+    typer.echo("")
+    for citation in done.citations:
+        typer.echo(f"[{citation.label}] {citation.chunk.source} › {citation.chunk.section}")
+    for claim in done.claims:
+        typer.echo(f"{claim.marker} {claim.text}")
+
+
+@app.command()
+def serve(corpus: Corpus = None, index_dir: IndexDir = None, embedder: Embedder = None,
+          backend: Backend = None, generator: GeneratorOpt = None, model: Model = None,
+          host: Annotated[Optional[str], typer.Option(help="Address to bind [default: 127.0.0.1]")] = None,
+          port: Annotated[Optional[int], typer.Option(help="Port [default: 7860]")] = None) -> None:
+    """Start the chat UI in the browser (and the HTTP API beside it).
+
+    Example: rag serve --port 7860, then open http://127.0.0.1:7860
+    """
+    from rag.service import assistant, ensure_index
+
+    config = settings(corpus=corpus, index=index_dir, embedder=embedder, backend=backend,
+                      generator=generator, model=model, host=host, port=port)
+    try:
+        ensure_index(config, progress_bar("embedding"))
+        bot = assistant(config)
+        bot.warm_up()
+        from ui.app import launch
+
+        launch(bot, config)
+    except RagError as error:
+        fail(error)
+
+
+@app.command(name="eval")
+def evaluate(gold: Annotated[Path, typer.Option(help="Gold questions, JSON lines")],
+             out: Annotated[Optional[Path], typer.Option(help="Write one JSON line per item")] = None,
+             compare: Annotated[bool, typer.Option(help="Also compare dense, BM25 and hybrid retrieval")] = False,
+             corpus: Corpus = None, index_dir: IndexDir = None, embedder: Embedder = None,
+             backend: Backend = None, generator: GeneratorOpt = None, model: Model = None,
+             as_json: JsonFlag = False) -> None:
+    """Run gold questions through the same pipeline as `ask` and print the scores.
+
+    Example: rag eval --gold eval/gold.jsonl --out /tmp/answers.jsonl
+    """
+    from rag.evaluate import evaluate as run_eval, format_summary
+    from rag.service import assistant, ensure_index
+
+    config = settings(corpus=corpus, index=index_dir, embedder=embedder, backend=backend,
+                      generator=generator, model=model)
+    try:
+        ensure_index(config)
+        summary = run_eval(assistant(config), gold, out, compare)
+    except RagError as error:
+        fail(error)
+    typer.echo(json.dumps(summary, indent=1) if as_json else format_summary(summary))
+
+
+@app.command()
+def doctor(model: Model = None) -> None:
+    """Report torch/CUDA, GPU memory, local models and MXFP4 kernel availability.
+
+    Example: rag doctor --model models/gpt-oss-20b
+    """
+    from rag.doctor import report
+
+    config = settings(model=model)
+    for name, finding in report(config.model or None, Path("models")):
+        typer.echo(f"{name:>22}: {finding}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""Condensing a follow-up with the conversation into a self-contained search query.
+
+Rule-based on purpose (no LLM in the query path): a question that leans on an earlier turn (a
+pronoun like "it", an opening like "and ..." or "what about ...", or too few words of its own)
+is searched together with the previous user question.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rag import lexical
+from rag.generators.base import Turn
+
+_PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|theirs|this|that|these|those|he|she|him|her|"
+                      r"one|ones|the same|there|then)\b", re.I)
+_OPENING = re.compile(r"^\s*(and|or|but|also|so|what about|how about|and what|what of|same for|why not)\b",
+                      re.I)
+MIN_OWN_TERMS = 3
+
+
+def leans_on_context(question: str) -> bool:
+    own_terms = lexical.terms(question)
+    return bool(_PRONOUN.search(question) or _OPENING.match(question) or len(own_terms) < MIN_OWN_TERMS)
+
+
+def condense(question: str, history: Sequence[Turn]) -> str:
+    """The query to search for: the question, prefixed by the last user turn when it leans on it."""
+    earlier = [turn.text.strip() for turn in history if turn.role == "user" and turn.text.strip()]
+    if not earlier or not leans_on_context(question):
+        return question.strip()
+    return f"{earlier[-1]} {question.strip()}"

@@ -1,0 +1,160 @@
+"""Scoring the pipeline on gold questions (the format of shared/eval/gold.jsonl).
+
+Each line has `question` (or `turns`, a conversation whose last turn is scored), `answerable`,
+and for answerable items `expect` (groups of alternatives, every group must appear in the answer),
+`claims` (markers the answer must show) and `evidence` (a phrase a cited passage must contain).
+Items run through `Assistant.answer`, the same path as `rag ask`.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rag.condense import condense
+from rag.errors import RagError
+from rag.generators.base import Turn
+from rag.payload import answer_payload
+from rag.pipeline import Assistant
+from rag.records import Answer
+
+MODES = ("dense", "bm25", "hybrid")
+
+
+def read_gold(path: Path) -> list[dict[str, Any]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        items = [json.loads(line) for line in lines if line.strip()]
+    except (OSError, json.JSONDecodeError) as exc:
+        raise RagError(f"--gold {path}: cannot read it as JSON lines ({exc})") from exc
+    for number, item in enumerate(items, 1):
+        if not (item.get("question") or item.get("turns")):
+            raise RagError(f"--gold {path}: line {number} has neither 'question' nor 'turns'")
+    return items
+
+
+def turns_of(item: dict[str, Any]) -> list[str]:
+    return list(item.get("turns") or [item["question"]])
+
+
+def run_item(bot: Assistant, item: dict[str, Any]) -> tuple[Answer, tuple[Turn, ...]]:
+    """Answer the earlier turns to build the history, then the scored last turn."""
+    history: tuple[Turn, ...] = ()
+    turns = turns_of(item)
+    for turn in turns[:-1]:
+        earlier = bot.ask(turn, history)
+        history += (Turn("user", turn), Turn("assistant", earlier.text))
+    return bot.ask(turns[-1], history), history
+
+
+def judge_item(item: dict[str, Any], answer: Answer) -> dict[str, Any]:
+    text = answer.text.lower()
+    result = {"id": item.get("id"), "answerable": bool(item.get("answerable", True)),
+              "refused": answer.refused, "unverified": len(answer.unverified)}
+    if not result["answerable"]:
+        result["correct"] = answer.refused
+        return result
+    expect_ok = all(any(alt.lower() in text for alt in group) for group in item.get("expect", []))
+    result["correct"] = not answer.refused and expect_ok
+    result["claims_ok"] = all(marker in answer.text for marker in item.get("claims", []))
+    evidence = item.get("evidence", "").lower()
+    result["evidence_ok"] = bool(evidence) and any(evidence in c.chunk.text.lower() for c in answer.citations)
+    return result
+
+
+def rank_of_evidence(texts: Sequence[str], evidence: str) -> int | None:
+    """1-based rank of the first text holding the evidence phrase, or None."""
+    for rank, text in enumerate(texts, 1):
+        if evidence.lower() in text.lower():
+            return rank
+    return None
+
+
+def retrieval_ranks(bot: Assistant, items: list[dict[str, Any]], histories, mode: str) -> list[int | None]:
+    index = bot.index()
+    ranks = []
+    for item, history in zip(items, histories):
+        query = condense(turns_of(item)[-1], history)
+        hits = index.search(query, bot.embedder.embed_query(query), k=10, mode=mode)
+        ranks.append(rank_of_evidence([h.chunk.text for h in hits], item["evidence"]))
+    return ranks
+
+
+def retrieval_metrics(ranks: list[int | None]) -> dict[str, float]:
+    count = len(ranks) or 1
+    metrics = {f"recall@{k}": sum(1 for r in ranks if r and r <= k) / count for k in (1, 3, 5)}
+    metrics["mrr"] = sum(1 / r for r in ranks if r) / count
+    return metrics
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def summarise(results: list[dict[str, Any]], latencies: list[float]) -> dict[str, Any]:
+    answerable = [r for r in results if r["answerable"]]
+    out_of_scope = [r for r in results if not r["answerable"]]
+    refused = [r for r in results if r["refused"]]
+    with_claims = [r for r in answerable if "claims_ok" in r]
+    return {
+        "items": len(results),
+        "answer_accuracy": _share(r["correct"] for r in answerable),
+        "claims_shown": _share(r["claims_ok"] for r in with_claims),
+        "evidence_cited": _share(r["evidence_ok"] for r in answerable),
+        "refusal_accuracy": _share(r["refused"] for r in out_of_scope),
+        "answerable_refused": sum(1 for r in answerable if r["refused"]),
+        "refusal_precision": _share(not r["answerable"] for r in refused),
+        "refusal_recall": _share(r["refused"] for r in out_of_scope),
+        "unverified_sentences": sum(r["unverified"] for r in results),
+        "latency_ms_p50": percentile(latencies, 0.5),
+        "latency_ms_p95": percentile(latencies, 0.95),
+        "failures": [r["id"] for r in results if not r["correct"]],
+    }
+
+
+def _share(flags) -> float:
+    flags = list(flags)
+    return round(sum(bool(f) for f in flags) / len(flags), 4) if flags else 1.0
+
+
+def evaluate(bot: Assistant, gold: Path, out: Path | None = None, compare: bool = False) -> dict[str, Any]:
+    items = read_gold(gold)
+    results, latencies, histories, lines = [], [], [], []
+    for item in items:
+        answer, history = run_item(bot, item)
+        histories.append(history)
+        results.append(judge_item(item, answer))
+        latencies.append(answer.timings_ms.get("total", 0.0))
+        lines.append(json.dumps({"id": item.get("id"), **answer_payload(answer)}, ensure_ascii=False))
+    if out is not None:
+        out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    summary = summarise(results, latencies)
+    scored = [(i, h) for i, h in zip(items, histories) if i.get("answerable", True) and i.get("evidence")]
+    modes = MODES if compare else ("hybrid",)
+    summary["retrieval"] = {mode: retrieval_metrics(retrieval_ranks(bot, [i for i, _ in scored],
+                                                                    [h for _, h in scored], mode))
+                            for mode in modes}
+    return summary
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    lines = [f"items                 {summary['items']}",
+             f"answer accuracy       {summary['answer_accuracy']:.1%}",
+             f"claims shown          {summary['claims_shown']:.1%}",
+             f"evidence cited        {summary['evidence_cited']:.1%}",
+             f"refusal accuracy      {summary['refusal_accuracy']:.1%}  "
+             f"(precision {summary['refusal_precision']:.1%}, recall {summary['refusal_recall']:.1%})",
+             f"answerable refused    {summary['answerable_refused']}",
+             f"unverified sentences  {summary['unverified_sentences']}",
+             f"latency p50 / p95     {summary['latency_ms_p50']:.1f} / {summary['latency_ms_p95']:.1f} ms"]
+    for mode, metrics in summary["retrieval"].items():
+        lines.append(f"retrieval {mode:<7}     " + "  ".join(f"{k} {v:.3f}" for k, v in metrics.items()))
+    if summary["failures"]:
+        lines.append("failed items          " + ", ".join(str(f) for f in summary["failures"]))
+    return "\n".join(lines)

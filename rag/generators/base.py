@@ -1,0 +1,66 @@
+"""The `Generator` seam: one abstract method, `stream`, and the request it reads."""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rag.records import Passage, Thinking, Token
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier message of the conversation. Earlier answers carry no reasoning, by design."""
+
+    role: str  # "user" or "assistant"
+    text: str
+
+
+@dataclass(frozen=True)
+class Request:
+    """Everything a generator may read for one answer.
+
+    `passages` are the retrieved hits, best first, each with the label the answer must cite it by.
+    `sentence_vectors` maps a chunk id to the unit vectors of its sentences (computed at index time)
+    and `query_vector` is the unit vector of `query`; extractive answering uses both, LLMs ignore them.
+    """
+
+    question: str
+    query: str
+    passages: tuple[Passage, ...]
+    history: tuple[Turn, ...] = ()
+    query_vector: np.ndarray | None = None
+    sentence_vectors: Mapping[str, np.ndarray] = field(default_factory=dict)
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+
+class Generator(ABC):
+    """Streams `Thinking` and `Token` events for a request. Construction is cheap; heavy loading
+    happens in `warm_up()`, which `stream` calls if nobody did before."""
+
+    name: str = "generator"
+
+    def warm_up(self) -> None:
+        """Load whatever the generator needs. Safe to call more than once."""
+
+    @abstractmethod
+    def stream(self, request: Request) -> Iterator[Thinking | Token]:
+        """Yield the answer as it is produced. Cite passages as "[A]", "[B]", by their labels."""
+
+
+def label_for(rank: int) -> str:
+    """Passage labels: A..Z, then AA, AB...; letters can never be confused with claims like [1]."""
+    letters = ""
+    rank += 1
+    while rank:
+        rank, rest = divmod(rank - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def label_passages(hits: Sequence) -> tuple[Passage, ...]:
+    return tuple(Passage(label_for(i), hit) for i, hit in enumerate(hits))

@@ -1,0 +1,44 @@
+"""Picking the generator the settings ask for; `auto` takes a local LLM when one is configured
+and usable, the extractive generator otherwise, and says why."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from rag.errors import ModelUnavailable
+from rag.generators.base import Generator
+from rag.generators.extractive import ExtractiveGenerator
+
+
+def _why_not_transformers(model: str) -> str:
+    """Why a transformers model cannot run here, or "" when it can."""
+    if not model:
+        return "no --model configured"
+    if importlib.util.find_spec("torch") is None or importlib.util.find_spec("transformers") is None:
+        return "torch and transformers are not installed"
+    if not Path(model).is_dir():
+        from rag.generators.transformers import cached_model_path  # only a local HF cache entry
+
+        if cached_model_path(model) is None:
+            return f"model {model!r} is neither a folder nor in the local Hugging Face cache"
+    return ""
+
+
+def choose(kind: str, model: str = "", max_new_tokens: int = 512,
+           reasoning_effort: str = "low") -> tuple[Generator, str]:
+    """(generator, the reason it was chosen)."""
+    if kind not in ("auto", "extractive", "transformers"):
+        raise ModelUnavailable(f"unknown generator {kind!r}: use auto, extractive or transformers")
+    if kind == "extractive":
+        return ExtractiveGenerator(), "asked for with --generator extractive"
+    why_not = _why_not_transformers(model)
+    if why_not:
+        if kind == "transformers":
+            raise ModelUnavailable(f"cannot use the transformers generator: {why_not}; see models/README.md")
+        return ExtractiveGenerator(), f"auto: {why_not}, so the extractive answerer"
+    from rag.generators.transformers import TransformersGenerator
+
+    generator = TransformersGenerator(model=model, max_new_tokens=max_new_tokens,
+                                      reasoning_effort=reasoning_effort)
+    return generator, f"{kind}: local model {model}"

@@ -1,0 +1,43 @@
+"""Words as the lexical side of search sees them: lower-cased, stop words dropped, stemmed.
+
+BM25 (bm25s) and the relevance gate's word coverage both use `terms`, so they agree on what a
+word is. Stemming is Snowball English (PyStemmer).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+WORD = re.compile(r"[a-z0-9]+(?:[.-][a-z0-9]+)*")
+STOPWORDS = frozenset("""
+a about above after again against all am an and any are as at be because been before being below
+between both but by can could did do does doing down during each few for from further had has have
+having he her here hers herself him himself his how i if in into is it its itself just me more most
+my myself no nor not now of off on once only or other our ours ourselves out over own same she
+should so some such than that the their theirs them themselves then there these they this those
+through to too under until up very was we were what when where which while who whom why will with
+would you your yours yourself yourselves tell give me much many get got use used using way ways
+""".split())
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words; "gpt-oss-20b", "5.2" and "80gb" stay whole."""
+    return WORD.findall(text.lower())
+
+
+def terms(text: str) -> list[str]:
+    """Content words, stemmed: what BM25 indexes and what the gate counts. A hyphenated word
+    also yields its parts, so "open-source" meets "open source"."""
+    kept = []
+    for word in words(text):
+        parts = word.split("-") if "-" in word else []
+        kept.extend(w for w in [word, *parts] if w and w not in STOPWORDS)
+    return _stemmer().stemWords(kept)

@@ -1,0 +1,89 @@
+"""Markdown structure: heading paths, blocks with exact character spans, and the source list.
+
+Parsing is markdown-it-py's; this module only maps its line-based token map onto character
+offsets of the original text, so every span is `text[start:end]` of the file as written.
+A section titled like "Source Materials" defines claims ("[1] ...") and yields no blocks.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from rag.records import Block, Claim
+
+SOURCE_LIST_TITLES = re.compile(r"^(source materials|sources|references|source list)$", re.I)
+CLAIM_ITEM = re.compile(r"^\s*[-*+]?\s*(\[\d+\])\s*(.+?)\s*$")
+BLOCK_TOKENS = {"paragraph_open": "prose", "bullet_list_open": "list", "ordered_list_open": "list",
+                "table_open": "table", "fence": "prose", "code_block": "prose",
+                "blockquote_open": "prose", "html_block": "prose"}
+
+
+@lru_cache(maxsize=1)
+def _parser():
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable("table")
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    for line in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    return starts
+
+
+def _span(starts: list[int], text: str, line_map: list[int]) -> tuple[int, int]:
+    start = starts[line_map[0]]
+    end = starts[min(line_map[1], len(starts) - 1)]
+    return start, len(text[:end].rstrip())  # drop trailing newlines, keep the span exact
+
+
+def claim_definitions(text: str) -> tuple[Claim, ...]:
+    """Claims from the lines of a source list: "- [1] Papers - Currently, ..." -> Claim("[1]", ...)."""
+    claims = []
+    for line in text.splitlines():
+        match = CLAIM_ITEM.match(line)
+        if match:
+            claims.append(Claim(match.group(1), match.group(2)))
+    return tuple(claims)
+
+
+def parse(text: str) -> tuple[str, tuple[Block, ...], tuple[Claim, ...]]:
+    """Return (title, blocks, claims) for a Markdown document."""
+    tokens = _parser().parse(text)
+    starts = _line_starts(text)
+    title, path, blocks, claims = "", [], [], []
+    in_sources = False
+    faq: Block | None = None  # the open question heading, waiting for its first answer block
+    depth = 0  # nesting of block containers: only top-level blocks are emitted
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open":
+            level, heading = int(tok.tag[1]), tokens[i + 1].content.strip()
+            title = title or heading
+            path = path[: level - 1] + [""] * (level - 1 - len(path)) + [heading]
+            in_sources = bool(SOURCE_LIST_TITLES.match(heading))
+            faq = Block(tuple(p for p in path if p), *_span(starts, text, tok.map), "faq", heading) \
+                if heading.endswith("?") and level > 1 else None
+            continue
+        if tok.nesting == -1 and tok.type.replace("_close", "_open") in BLOCK_TOKENS:
+            depth -= 1
+            continue
+        kind = BLOCK_TOKENS.get(tok.type)
+        if kind is None or tok.map is None:
+            continue
+        if tok.nesting == 1:
+            depth += 1
+            if depth > 1:
+                continue
+        start, end = _span(starts, text, tok.map)
+        if in_sources:
+            claims.extend(claim_definitions(text[start:end]))
+            continue
+        block_path = tuple(p for p in path if p)
+        if faq is not None:  # the answer's first block starts at its question
+            blocks.append(Block(block_path, faq.start, end, "faq", faq.key))
+            faq = None
+        else:
+            blocks.append(Block(block_path, start, end, kind))
+    return title, tuple(blocks), tuple(claims)

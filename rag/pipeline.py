@@ -1,0 +1,112 @@
+"""The question-answering pipeline: condense, embed, search, gate, generate, verify.
+
+`Assistant.answer()` yields the one event stream that the CLI, the UI and the HTTP API all read:
+`Retrieved`, then `Thinking`/`Token` pieces, then `Done` with the final `Answer`. The assistant
+holds only read-only shared state (embedder, generator, the loaded index); it notices a new index
+generation before each question and swaps it in, so a running server never needs a restart.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from rag import store
+from rag.citations import verify
+from rag.condense import condense
+from rag.embedder import Embedder
+from rag.gate import judge
+from rag.generators.base import Generator, Request, Turn, label_passages
+from rag.records import Answer, Done, Event, Retrieved, Thinking, Token
+from rag.search import Index
+
+PASSAGES_GIVEN = 5
+
+
+def refusal_text(reason: str) -> str:
+    return (f"Sorry, I can't answer that from the knowledge base: {reason}. "
+            "Try a question about what its documents cover.")
+
+
+class Assistant:
+    """Answers questions from the index in `index_dir` with the given embedder and generator."""
+
+    def __init__(self, index_dir: Path, embedder: Embedder, generator: Generator,
+                 generator_reason: str = "", top_k: int = 5, gate_threshold: float = 0.62):
+        self.index_dir = index_dir
+        self.embedder = embedder
+        self.generator = generator
+        self.generator_reason = generator_reason
+        self.top_k = top_k
+        self.gate_threshold = gate_threshold
+        self._index: Index | None = None
+        self._lock = threading.Lock()
+
+    def index(self) -> Index:
+        """The serving generation; reloaded when `CURRENT` names another one (one small read)."""
+        name = store.current_name(self.index_dir)
+        if self._index is None or self._index.generation.name != name:
+            with self._lock:
+                if self._index is None or self._index.generation.name != name:
+                    loaded = Index(store.current_dir(self.index_dir))
+                    loaded.check(self.embedder.id)
+                    self._index = loaded
+        return self._index
+
+    def warm_up(self) -> None:
+        self.index()
+        self.embedder.embed_query("warm up")
+        self.generator.warm_up()
+
+    def answer(self, question: str, history: Sequence[Turn] = (),
+               cancel: threading.Event | None = None) -> Iterator[Event]:
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        index = self.index()
+        query = condense(question, history)
+        query_vector = self.embedder.embed_query(query)
+        timings["embed"] = _ms(started)
+        hits = tuple(index.search(query, query_vector, self.top_k))
+        timings["retrieve"] = _ms(started) - timings["embed"]
+        yield Retrieved(query, hits)
+        verdict = judge(question, hits, index.vocab, self.gate_threshold)
+        if not verdict.answer:
+            text = refusal_text(verdict.reason)
+            yield Token(text)
+            timings["total"] = _ms(started)
+            yield Done(Answer(question, query, text, True, self.generator.name, self.generator_reason,
+                              hits=hits, timings_ms=timings))
+            return
+        passages = label_passages(hits[:PASSAGES_GIVEN])
+        request = Request(question, query, passages, tuple(history), query_vector,
+                          {p.chunk.id: index.sentence_vectors[p.chunk.id] for p in passages},
+                          cancel or threading.Event())
+        pieces, thinking = [], []
+        generate_start = time.perf_counter()
+        for event in self.generator.stream(request):
+            if isinstance(event, Thinking):
+                thinking.append(event.text)
+            elif not pieces:
+                timings["first_token"] = _ms(started)
+            if isinstance(event, Token):
+                pieces.append(event.text)
+            yield event
+        timings["generate"] = _ms(generate_start)
+        checked = verify("".join(pieces), passages, index.claims)
+        timings["total"] = _ms(started)
+        yield Done(Answer(question, query, checked.text, False, self.generator.name, self.generator_reason,
+                          checked.citations, checked.claims, hits, "".join(thinking), checked.unverified,
+                          checked.dropped, timings))
+
+    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        """The final answer, for callers that do not stream."""
+        for event in self.answer(question, history):
+            if isinstance(event, Done):
+                return event.answer
+        raise RuntimeError("the answer stream ended without a Done event")
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 2)

@@ -1,0 +1,159 @@
+"""Hybrid search over one index generation: dense (FAISS) and BM25 (bm25s), fused by reciprocal
+rank fusion.
+
+`build_files` makes the search structures a generation stores; `Index` loads a generation once
+and answers `search()` with no file reads. Dense keys are a chunk's passage text and, for an FAQ
+answer, its question; a chunk scores by its best key.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag import lexical, store
+from rag.chunker import search_text
+from rag.errors import IndexMismatch
+from rag.records import Chunk, Claim, Hit
+
+RRF_K = 60  # the usual reciprocal-rank-fusion constant: rank 1 counts ~2x rank 60, not 60x
+EXACT_LIMIT = 50_000  # keys; above this an HNSW graph replaces exact search (docs/PERFORMANCE.md)
+
+
+def chunk_terms(chunk: Chunk) -> list[str]:
+    return lexical.terms(search_text(chunk) + "\n" + chunk.key)
+
+
+def _dense_index(keys: np.ndarray):
+    import faiss
+
+    if len(keys) > EXACT_LIMIT:
+        index = faiss.IndexHNSWFlat(keys.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+    else:
+        index = faiss.IndexFlatIP(keys.shape[1])
+    index.add(np.ascontiguousarray(keys, dtype=np.float32))
+    return index
+
+
+def _key_table(rows: Sequence[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
+    """(vector row of each key, chunk position of each key)."""
+    key_rows = [r for row in rows for r in row["key_rows"]]
+    owners = [i for i, row in enumerate(rows) for _ in row["key_rows"]]
+    return np.asarray(key_rows, dtype=np.int64), np.asarray(owners, dtype=np.int64)
+
+
+def build_files(chunks: Sequence[Chunk], rows: Sequence[dict[str, Any]], vectors: np.ndarray):
+    """The search structures of a generation, as writers for `store.write_generation`."""
+    import bm25s
+    import faiss
+
+    key_rows, _ = _key_table(rows)
+    dense = _dense_index(vectors[key_rows] if len(key_rows) else np.zeros((0, vectors.shape[1]), np.float32))
+    corpus = [chunk_terms(c) or ["_"] for c in chunks]  # bm25s needs a token per document
+
+    def write_bm25(folder: Path) -> None:
+        retriever = bm25s.BM25()
+        if corpus:
+            retriever.index(corpus, show_progress=False)
+        retriever.save(str(folder), show_progress=False)
+
+    return {"dense.faiss": lambda path: faiss.write_index(dense, str(path)), "bm25": write_bm25}
+
+
+class Index:
+    """One loaded generation: chunks, their vectors, and the two searches over them."""
+
+    def __init__(self, generation: Path):
+        import bm25s
+        import faiss
+
+        self.generation = generation
+        self.manifest = store.read_manifest(generation)
+        rows = store.read_rows(generation)
+        vectors = store.read_vectors(generation)
+        self.chunks = [store.chunk_from_json(row["chunk"]) for row in rows]
+        self.claims = {m: Claim(m, t) for row in rows for m, t in row.get("claim_texts", {}).items()}
+        self.sentence_vectors = {c.id: vectors[row["sentence_rows"]] for c, row in zip(self.chunks, rows)}
+        key_rows, self.key_owner = _key_table(rows)
+        self.keys = vectors[key_rows]
+        self.dense = faiss.read_index(str(generation / "dense.faiss"))
+        self.bm25 = bm25s.BM25.load(str(generation / "bm25"), show_progress=False) if self.chunks else None
+        self.vocab = set(self.bm25.vocab_dict) if self.bm25 is not None else set()
+        self.terms = [set(chunk_terms(c)) for c in self.chunks]
+
+    @property
+    def embedder_id(self) -> str:
+        return self.manifest["embedder"]["id"]
+
+    def check(self, embedder_id: str) -> None:
+        if embedder_id != self.embedder_id:
+            raise IndexMismatch(
+                f"the index in {self.generation.parent.parent} was built with embedder {self.embedder_id}, "
+                f"but {embedder_id} is configured: run `rag index --rebuild` (or configure the same embedder)")
+
+    def status(self) -> dict[str, Any]:
+        files = self.manifest["files"]
+        return {"documents": sum(1 for v in files.values() if not v.get("skip")),
+                "skipped": sum(1 for v in files.values() if v.get("skip")), "chunks": len(self.chunks),
+                "built_at": self.manifest["built_at"], "embedder": self.embedder_id,
+                "generation": self.generation.name}
+
+    # -- searching ---------------------------------------------------------------------------
+
+    def dense_ranking(self, query_vector: np.ndarray, depth: int) -> dict[int, float]:
+        """Chunk position -> best key cosine, for the `depth` nearest keys."""
+        if not len(self.keys):
+            return {}
+        scores, ids = self.dense.search(query_vector[None, :].astype(np.float32), min(depth, len(self.keys)))
+        best: dict[int, float] = {}
+        for score, key in zip(scores[0], ids[0]):
+            if key >= 0:
+                owner = int(self.key_owner[key])
+                best[owner] = max(best.get(owner, -1.0), float(score))
+        return best
+
+    def lexical_ranking(self, query_terms: list[str], depth: int) -> dict[int, float]:
+        known = [t for t in query_terms if t in self.vocab]
+        if not known or self.bm25 is None:
+            return {}
+        ids, scores = self.bm25.retrieve([known], k=min(depth, len(self.chunks)), show_progress=False)
+        return {int(i): float(s) for i, s in zip(ids[0], scores[0]) if s > 0}
+
+    def coverage(self, query_terms: list[str], position: int) -> float:
+        """Share of the query's distinct content words that the chunk contains."""
+        wanted = set(query_terms)
+        return len(wanted & self.terms[position]) / len(wanted) if wanted else 0.0
+
+    def best_dense(self, query_vector: np.ndarray, position: int) -> float:
+        rows = np.flatnonzero(self.key_owner == position)
+        return float((self.keys[rows] @ query_vector).max()) if len(rows) else 0.0
+
+    def search(self, query: str, query_vector: np.ndarray, k: int = 5, mode: str = "hybrid") -> list[Hit]:
+        """The `k` best chunks for the query; `mode` is "hybrid", "dense" or "bm25"."""
+        depth = max(50, 4 * k)
+        query_terms = lexical.terms(query)
+        rankings = []
+        if mode in ("hybrid", "dense"):
+            rankings.append(self.dense_ranking(query_vector, depth))
+        if mode in ("hybrid", "bm25"):
+            rankings.append(self.lexical_ranking(query_terms, depth))
+        fused: dict[int, float] = {}
+        for ranking in rankings:
+            for rank, position in enumerate(sorted(ranking, key=ranking.get, reverse=True)):
+                fused[position] = fused.get(position, 0.0) + 1.0 / (RRF_K + rank + 1)
+        best = sorted(fused, key=lambda p: (-fused[p], p))[:k]
+        return [Hit(self.chunks[p], fused[p], self.best_dense(query_vector, p), self.coverage(query_terms, p))
+                for p in best]
+
+
+def load(index_dir: Path) -> Index:
+    return Index(store.current_dir(index_dir))
+
+
+def manifest_summary(index_dir: Path) -> dict[str, Any]:
+    return json.loads((store.current_dir(index_dir) / "manifest.json").read_text())

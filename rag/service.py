@@ -1,0 +1,32 @@
+"""Assembling a ready `Assistant` from settings: embedder, generator, and an index built first
+if there is none yet. The CLI, the UI and the benchmarks all start here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rag import store
+from rag.embedder import make as make_embedder
+from rag.generators.choose import choose
+from rag.index import Builder, BuildReport
+from rag.pipeline import Assistant
+from rag.settings import Settings
+
+
+def builder(settings: Settings, progress: Callable[[int, int], None] | None = None) -> Builder:
+    return Builder(settings.corpus, settings.index, make_embedder(settings.embedder, settings.backend),
+                   settings.chunk_chars, settings.max_file_bytes, progress)
+
+
+def ensure_index(settings: Settings, progress: Callable[[int, int], None] | None = None) -> BuildReport | None:
+    """Build the index when the index folder holds none; return the report if it built."""
+    if store.current_name(settings.index) is not None:
+        return None
+    return builder(settings, progress).run()
+
+
+def assistant(settings: Settings) -> Assistant:
+    generator, reason = choose(settings.generator, settings.model, settings.max_new_tokens,
+                               settings.reasoning_effort)
+    return Assistant(settings.index, make_embedder(settings.embedder, settings.backend), generator,
+                     reason, settings.top_k, settings.gate_threshold)

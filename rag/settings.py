@@ -1,0 +1,77 @@
+"""One settings object, built at the edge from flags > `RAG_*` environment > `rag.toml` > defaults.
+
+Only `load()` reads the environment or the settings file; everything under `rag/` takes the plain
+values it needs from a `Settings` passed down.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from rag.errors import RagError
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus: Path = Path("corpus")
+    index: Path = Path("index")
+    # "minilm" (the packaged all-MiniLM-L6-v2), "hashing" (fast, dependency-free) or a model folder.
+    embedder: str = "minilm"
+    # How the embedder runs: "onnx-int8", "onnx" or "torch" (sentence-transformers on PyTorch).
+    backend: str = "torch"
+    top_k: int = 5
+    chunk_chars: int = 900
+    max_file_bytes: int = 5_000_000
+    generator: str = "auto"  # "auto", "extractive" or "transformers"
+    model: str = ""  # a local model folder or a model id in the local HF cache
+    max_new_tokens: int = 512
+    reasoning_effort: str = "low"
+    host: str = "127.0.0.1"
+    port: int = 7860
+    # The relevance gate's threshold on dense + 0.5 * coverage (fitted: docs/RETRIEVAL.md).
+    gate_threshold: float = 0.62
+
+
+_FIELDS = {f.name: f for f in fields(Settings)}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    kind = type(getattr(Settings(), name))
+    if kind is Path:
+        return Path(value)
+    try:
+        return kind(value)
+    except (TypeError, ValueError) as exc:
+        raise RagError(f"setting {name!r}: cannot read {value!r} as {kind.__name__}") from exc
+
+
+def _from_file(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise RagError(f"{path}: not valid TOML ({exc}); fix or remove the file") from exc
+    unknown = sorted(set(data) - set(_FIELDS))
+    if unknown:
+        raise RagError(f"{path}: unknown settings {unknown}; known: {sorted(_FIELDS)}")
+    return data
+
+
+def _from_env(environ: dict[str, str]) -> dict[str, Any]:
+    return {name: environ[f"RAG_{name.upper()}"] for name in _FIELDS if f"RAG_{name.upper()}" in environ}
+
+
+def load(flags: dict[str, Any] | None = None, environ: dict[str, str] | None = None,
+         config: Path = Path("rag.toml")) -> Settings:
+    """Merge the layers; a flag left at None does not override the layers below it."""
+    environ = dict(os.environ) if environ is None else environ
+    merged: dict[str, Any] = {}
+    merged.update(_from_file(Path(environ.get("RAG_CONFIG", config))))
+    merged.update(_from_env(environ))
+    merged.update({k: v for k, v in (flags or {}).items() if v is not None})
+    return replace(Settings(), **{k: _coerce(k, v) for k, v in merged.items()})
