@@ -163,7 +163,7 @@ def serve(corpus: Corpus = None, index_dir: IndexDir = None, embedder: Embedder 
 
     Example: rag serve --port 7860, then open http://127.0.0.1:7860
     """
-    from rag.service import assistant, ensure_index
+    from rag.service import assistant, builder, ensure_index
 
     config = settings(corpus=corpus, index=index_dir, embedder=embedder, backend=backend,
                       generator=generator, model=model, host=host, port=port)
@@ -173,7 +173,7 @@ def serve(corpus: Corpus = None, index_dir: IndexDir = None, embedder: Embedder 
         bot.warm_up()
         from ui.app import launch
 
-        launch(bot, config)
+        launch(bot, config, run_build=lambda progress: builder(config, progress).run())
     except RagError as error:
         fail(error)
 
