@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Create .venv and install the project with its test tools. Safe to run again: it only installs
+# what is missing. Offline at run time: nothing here or in the product downloads model weights.
+#
+#   TORCH_SPEC   which torch to install first (default: torch==2.13.0, the CPU build on this
+#                project's machines). GPU users: TORCH_SPEC=torch PIP_INDEX_URL=<your CUDA index>,
+#                e.g. https://download.pytorch.org/whl/cu128 (see models/README.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+  .venv/bin/python -m pip install --quiet --upgrade pip
+fi
+# torch first and pinned: an unpinned torch from PyPI pulls a multi-GB CUDA build.
+.venv/bin/python -m pip install --quiet "${TORCH_SPEC:-torch==2.13.0}"
+.venv/bin/python -m pip install --quiet -e ".[test]"
+echo "ready: .venv/bin/rag --help"
