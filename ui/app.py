@@ -88,7 +88,7 @@ def reindex_stream(run_build: Callable[[Callable[[int, int], None]], Any]) -> It
         try:
             report = run_build(lambda done, total: updates.put(f"Embedding {done}/{total} texts…"))
             updates.put(("done", report))
-        except RagError as error:
+        except Exception as error:  # any failure must end the stream, or the button hangs forever
             updates.put(("error", error))
 
     threading.Thread(target=work, daemon=True).start()
@@ -141,7 +141,9 @@ def build_app(bot: Assistant, run_build: Callable | None = None) -> gr.Blocks:
         def chat_step(message: str, history: list):
             yield from respond(bot, message, history)
 
-        asked = gr.State("")  # the question being answered, so the box clears at once
+        # The question being answered, so the box clears at once. A hidden Textbox, not gr.State:
+        # State is left out of the API, and `/chat` must take the question from gradio_client too.
+        asked = gr.Textbox(visible=False)
         event = question.submit(lambda text: ("", text), question, [question, asked], queue=False,
                                 api_visibility="private") \
             .then(chat_step, [asked, chat], [chat, sources, searched, generator], concurrency_limit=8,
