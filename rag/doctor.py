@@ -1,0 +1,102 @@
+"""`rag doctor`: what this machine can run, as (check, finding) pairs for the CLI to print.
+
+Owns the checks: python, torch and CUDA, GPUs and their memory, transformers, MXFP4 kernels, and
+the model folders under `models/` (files only: weights are never loaded). Printing is the CLI's.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import json
+import platform
+from pathlib import Path
+
+Finding = tuple[str, str]
+WEIGHTS = ("*.safetensors", "*.bin", "*.pt", "*.gguf")
+TOKENIZER = ("tokenizer.json", "tokenizer.model", "tokenizer_config.json", "vocab.json")
+
+
+def report(model: str | None, models_dir: Path) -> list[Finding]:
+    return [
+        ("python", platform.python_version()),
+        *torch_findings(),
+        ("transformers", version("transformers") or "not installed: pip install 'transformers>=5'"),
+        ("mxfp4 kernels", mxfp4_finding()),
+        *model_findings(models_dir),
+        ("configured model", configured(model, models_dir)),
+    ]
+
+
+def version(package: str) -> str | None:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def torch_findings() -> list[Finding]:
+    if importlib.util.find_spec("torch") is None:
+        return [("torch", "not installed: pip install torch (only the extractive generator can answer)")]
+    import torch
+
+    if not torch.cuda.is_available():
+        return [("torch", f"{torch.__version__}, CUDA not available (CPU only)")]
+    found = [("torch", f"{torch.__version__}, CUDA {torch.version.cuda}")]
+    for i in range(torch.cuda.device_count()):
+        props = torch.cuda.get_device_properties(i)
+        free, total = torch.cuda.mem_get_info(i)
+        found.append((f"gpu {i}", f"{props.name}, {total / 2**30:.0f} GiB ({free / 2**30:.0f} GiB free)"))
+    return found
+
+
+def mxfp4_finding() -> str:
+    missing = [name for name in ("triton", "kernels") if importlib.util.find_spec(name) is None]
+    if not missing:
+        return "available (triton + kernels): gpt-oss-20b runs in MXFP4, ~13 GB"
+    return f"missing {', '.join(missing)}: gpt-oss falls back to bf16 (~42 GB for 20b); pip install triton kernels"
+
+
+def model_findings(models_dir: Path) -> list[Finding]:
+    if not models_dir.is_dir():
+        return [("models", f"no folder {models_dir}: see models/README.md")]
+    folders = sorted(p for p in models_dir.iterdir() if p.is_dir())
+    if not folders:
+        return [("models", f"none under {models_dir}: see models/README.md")]
+    return [(f"model {p.name}", loadable(p)) for p in folders]
+
+
+def loadable(folder: Path) -> str:
+    """Whether a folder looks like a loadable causal LM: config, weights and a tokenizer."""
+    missing = []
+    if not (folder / "config.json").is_file():
+        missing.append("config.json")
+    if not any(any(folder.glob(pattern)) for pattern in WEIGHTS):
+        missing.append("weights")
+    if not any((folder / name).is_file() for name in TOKENIZER):
+        missing.append("tokenizer")
+    if missing:
+        return f"incomplete (missing {', '.join(missing)})"
+    return f"looks loadable ({describe(folder)})"
+
+
+def describe(folder: Path) -> str:
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "unreadable config.json"
+    quant = (config.get("quantization_config") or {}).get("quant_method", "")
+    size = sum(p.stat().st_size for pattern in WEIGHTS for p in folder.glob(pattern)) / 2**30
+    kind = config.get("model_type", "unknown type")
+    return f"{kind}{', ' + quant if quant else ''}, {size:.1f} GiB of weights"
+
+
+def configured(model: str | None, models_dir: Path) -> str:
+    if not model:
+        return "none (the extractive generator answers); pass --model models/gpt-oss-20b"
+    path = Path(model).expanduser()
+    if path.is_dir():
+        return f"{model}: {loadable(path)}"
+    if (models_dir / model).is_dir():
+        return f"{model}: {loadable(models_dir / model)}"
+    return f"{model}: not a folder; must already be in the local HF cache (offline)"

@@ -1,0 +1,278 @@
+"""`TransformersGenerator`: a local causal LM (gpt-oss-20b, or any chat model in a folder) that streams.
+
+Weights load once per process, offline only, and are shared read-only. Concurrent chats: on CUDA,
+transformers' own `ContinuousBatchingManager` batches every open stream into one forward pass; on
+CPU (or when that manager is missing or fails to start) a fair FIFO queue serves one `generate` at
+a time in arrival order. Prompt building lives in `rag.prompt`, channel parsing in `rag.harmony`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rag.errors import ModelUnavailable
+from rag.generators.base import Generator, Request
+from rag.harmony import HarmonyParser, Piece
+from rag.prompt import build_messages, count_tokens, fit_passages, render
+from rag.generators.serving import Batcher, FairQueue, Sampling
+from rag.records import Thinking, Token
+
+log = logging.getLogger("rag")
+
+FETCH = (
+    "fetch it once on a connected machine with `pip install -U huggingface_hub` then "
+    "`hf download openai/gpt-oss-20b --local-dir models/gpt-oss-20b`, copy the folder here and pass "
+    "`--model models/gpt-oss-20b` (see models/README.md)"
+)
+INSTALL = "pip install 'transformers>=5' torch (CUDA: pip install torch --index-url https://download.pytorch.org/whl/cu128)"
+HARMONY_STOPS = ("<|return|>", "<|call|>")  # `<|end|>` stops only after the final message: see HarmonyParser.done
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A model in memory with what streaming needs; shared by every generator that names it."""
+
+    model: Any
+    tokenizer: Any
+    engine: Any  # Batcher or FairQueue
+    stops: tuple[int, ...]
+
+
+_CACHE: dict[str, Loaded] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+class TransformersGenerator(Generator):
+    name = "transformers"
+
+    def __init__(
+        self,
+        model: str,
+        max_new_tokens: int = 512,
+        reasoning_effort: str = "low",
+        temperature: float = 0.0,
+        max_prompt_tokens: int = 6000,
+        device: str | None = None,
+        batching: str = "auto",  # "auto", "continuous" or "queue"
+        ignore_eos: bool = False,  # benchmarks: always decode max_new_tokens
+        generate_options: Mapping[str, Any] | None = None,  # e.g. {"cache_implementation": "static"}
+    ) -> None:
+        self.model = model
+        self.max_new_tokens = max_new_tokens
+        self.reasoning_effort = reasoning_effort
+        self.temperature = temperature
+        self.max_prompt_tokens = max_prompt_tokens
+        self.device = device
+        self.batching = batching
+        self.ignore_eos = ignore_eos
+        self.generate_options = dict(generate_options or {})
+        self._loaded: Loaded | None = None
+
+    def warm_up(self) -> None:
+        if self._loaded is None:
+            self._loaded = load(self.model, self.device, self.batching)  # shared, read-only
+
+    def stream(self, request: Request) -> Iterator[Thinking | Token]:
+        parser, text = HarmonyParser(), Detokenizer(self.tokenizer())
+        ids = self.token_ids(request)
+        try:
+            for chunk in ids:
+                yield from events(parser.feed(text.add(chunk)))
+                if request.cancel.is_set() or (parser.done and not self.ignore_eos):
+                    return
+            yield from events(parser.feed(text.flush()) + parser.finish())
+        finally:
+            ids.close()  # ends generation now if the consumer stopped early
+
+    def token_ids(self, request: Request) -> Iterator[list[int]]:
+        """The raw stream of new token ids (benchmarks count these); closing it stops generation."""
+        self.warm_up()
+        assert self._loaded is not None
+        return self._loaded.engine.run(self.prompt_ids(request), self._sampling(), request.cancel)
+
+    def tokenizer(self) -> Any:
+        self.warm_up()
+        assert self._loaded is not None
+        return self._loaded.tokenizer
+
+    def prompt_ids(self, request: Request) -> list[int]:
+        """The prompt as token ids; passages are fitted into what the rest of the prompt leaves."""
+        tokenizer, effort = self.tokenizer(), self.reasoning_effort
+        rest = count_tokens(tokenizer, render(tokenizer, build_messages(request, ()), effort))
+        passages = fit_passages(request.passages, tokenizer, self.max_prompt_tokens - rest)
+        prompt = render(tokenizer, build_messages(request, passages), effort)
+        return tokenizer(prompt, add_special_tokens=False)["input_ids"]
+
+    def _sampling(self) -> Sampling:
+        assert self._loaded is not None
+        return Sampling(
+            max_new_tokens=self.max_new_tokens,
+            temperature=self.temperature,
+            stops=self._loaded.stops,
+            ignore_eos=self.ignore_eos,
+            options=tuple(self.generate_options.items()),
+        )
+
+
+def events(pieces: list[Piece]) -> Iterator[Thinking | Token]:
+    for piece in pieces:
+        if piece.text:
+            yield Token(piece.text) if piece.channel == "final" else Thinking(piece.text)
+
+
+class Detokenizer:
+    """Token ids in, new text out, special tokens kept (the harmony parser needs them). Holds text
+    back while a multi-byte character is incomplete; restarts its window after each newline."""
+
+    def __init__(self, tokenizer: Any) -> None:
+        self._tokenizer = tokenizer
+        self._ids: list[int] = []
+        self._sent = ""
+
+    def add(self, ids: list[int]) -> str:
+        self._ids += ids
+        text = self._tokenizer.decode(self._ids, skip_special_tokens=False)
+        if text.endswith("\ufffd"):
+            return ""
+        new, self._sent = text[len(self._sent) :], text
+        if text.endswith("\n"):
+            self._ids, self._sent = [], ""
+        return new
+
+    def flush(self) -> str:
+        text = self._tokenizer.decode(self._ids, skip_special_tokens=False)
+        self._ids, self._sent, new = [], "", text[len(self._sent) :]
+        return new
+
+
+def register(key: str, model: Any, tokenizer: Any, batching: str = "auto") -> None:
+    """Put a model built in memory (a benchmark's random 20b-shaped one) where `load(key)` finds it."""
+    with _CACHE_LOCK:
+        _CACHE[cache_key(key, batching)] = assemble(model, tokenizer, batching)
+
+
+def load(model: str, device: str | None = None, batching: str = "auto") -> Loaded:
+    """The model named `model` (a folder, or a hub id already in the local HF cache), loaded once
+    per batching mode: the batching manager changes the model's attention, so modes do not share."""
+    key = cache_key(model, batching)
+    with _CACHE_LOCK:
+        if key not in _CACHE:
+            _CACHE[key] = assemble(*load_weights(model, device), batching)
+        return _CACHE[key]
+
+
+def cached_model_path(model: str) -> str | None:
+    """The local HF-cache folder of a hub id (never a download), or None when it is not there."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:
+        return None
+    found = try_to_load_from_cache(model, "config.json")
+    return str(found).rsplit("/", 1)[0] if isinstance(found, str) else None
+
+
+def cache_key(model: str, batching: str) -> str:
+    return model if batching == "auto" else f"{model}#{batching}"
+
+
+def assemble(model: Any, tokenizer: Any, batching: str) -> Loaded:
+    if not getattr(tokenizer, "chat_template", None):
+        from rag.tinymodels import PLAIN_TEMPLATE
+
+        tokenizer.chat_template = PLAIN_TEMPLATE  # a base model: a plain role/content layout
+    stops = stop_ids(model, tokenizer)
+    return Loaded(model, tokenizer, engine(model, tokenizer, stops, batching), stops)
+
+
+def engine(model: Any, tokenizer: Any, stops: tuple[int, ...], batching: str) -> Any:
+    use_batcher = batching == "continuous" or (batching == "auto" and model.device.type == "cuda")
+    if use_batcher and hasattr(model, "init_continuous_batching"):
+        try:
+            return Batcher(model, stops, tokenizer.pad_token_id)
+        except Exception as error:  # a model or version the manager cannot serve: queue instead
+            log.warning("continuous batching unavailable (%s); serving chats one at a time", error)
+    return FairQueue(model, tokenizer.pad_token_id)
+
+
+def stop_ids(model: Any, tokenizer: Any) -> tuple[int, ...]:
+    eos = getattr(model.generation_config, "eos_token_id", None)
+    ids = set(eos if isinstance(eos, list) else [eos]) | {tokenizer.eos_token_id}
+    vocab = tokenizer.get_vocab()
+    ids |= {vocab[token] for token in HARMONY_STOPS if token in vocab}
+    return tuple(sorted(i for i in ids if i is not None))
+
+
+def load_weights(model: str, device: str | None) -> tuple[Any, Any]:
+    try:
+        import torch
+        from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+    except ImportError as error:
+        raise ModelUnavailable(f"The transformers generator needs torch and transformers ({error}): {INSTALL}.")
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        config = AutoConfig.from_pretrained(model, local_files_only=True)
+        tokenizer = AutoTokenizer.from_pretrained(model, local_files_only=True)
+        kwargs = load_options(config, device)
+        weights = AutoModelForCausalLM.from_pretrained(model, local_files_only=True, **kwargs)
+    except (OSError, ValueError) as error:
+        raise ModelUnavailable(f"Model '{model}' cannot be loaded offline ({first_line(error)}); {FETCH}.") from error
+    if "device_map" not in kwargs:
+        weights = weights.to(device)
+    return weights.eval(), tokenizer
+
+
+def load_options(config: Any, device: str) -> dict[str, Any]:
+    """dtype for the device, `device_map="auto"` on a GPU when accelerate is there, and MXFP4."""
+    import torch
+
+    options: dict[str, Any] = {"dtype": torch.bfloat16 if device.startswith("cuda") else torch.float32}
+    if device.startswith("cuda") and importlib.util.find_spec("accelerate"):
+        options["device_map"] = "auto"
+    if mxfp4_checkpoint(config):
+        options.update(mxfp4_options(device))
+    return options
+
+
+def mxfp4_checkpoint(config: Any) -> bool:
+    quant = getattr(config, "quantization_config", None) or {}
+    method = quant.get("quant_method") if isinstance(quant, dict) else getattr(quant, "quant_method", "")
+    return str(method).lower().endswith("mxfp4")
+
+
+def mxfp4_kernels() -> bool:
+    """MXFP4 matmuls need triton and the `kernels` package (its kernel must be in the local HF cache)."""
+    return all(importlib.util.find_spec(name) for name in ("triton", "kernels"))
+
+
+def mxfp4_options(device: str) -> dict[str, Any]:
+    from transformers import Mxfp4Config
+
+    if device.startswith("cuda") and mxfp4_kernels():
+        log.info("gpt-oss: MXFP4 kernels found; experts stay in MXFP4 (~13 GB for gpt-oss-20b)")
+        return {}
+    log.warning(
+        "gpt-oss: MXFP4 kernels not installed (pip install triton kernels): dequantizing to bf16, "
+        "which needs ~42 GB of GPU memory for gpt-oss-20b instead of ~13 GB"
+    )
+    return {"quantization_config": Mxfp4Config(dequantize=True)}
+
+
+def first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+def forget(model: str, batching: str = "auto") -> None:
+    """Drop a cached model (tests, benchmarks): stops its batching thread and frees its memory."""
+    with _CACHE_LOCK:
+        loaded = _CACHE.pop(cache_key(model, batching), None)
+    if loaded is not None:
+        loaded.engine.close()
+
+
+# The two ways of serving concurrent chats. Both yield lists of new token ids and stop early when
+# the request's cancel event is set or when their iterator is closed.

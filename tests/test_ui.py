@@ -1,0 +1,196 @@
+"""The chat UI's functions, without a server: `respond` streams the chat, sources and status lines;
+thinking stays apart from the answer; unverified sentences are flagged; the app and the Re-index
+path build and run. A canned gpt-oss "harmony" output stands in for a model."""
+
+from __future__ import annotations
+
+import copy
+from types import SimpleNamespace
+
+import gradio as gr
+import pytest
+
+from rag.errors import RagError
+from rag.generators.canned import CannedGenerator
+from rag.pipeline import Assistant
+from ui import app as ui_app
+from ui.app import build_app, history_turns, reindex_stream, respond
+from ui.render import UNVERIFIED_MARK
+
+WATTS = "How much power does a typical home solar panel produce?"
+CANNED_THINKING = "The user asks about panel output. Passage A mentions the wattage."
+CANNED = ("<|channel|>analysis<|message|>" + CANNED_THINKING + "<|end|>"
+          "<|start|>assistant<|channel|>final<|message|>"
+          "A typical home panel produces about 400 watts in full sun [A]. "
+          "Such a panel costs about $900 to install [A].<|return|>")
+
+
+def stream(bot: Assistant, message: str, history: list | None = None) -> list[tuple]:
+    """Every yield of `respond`, copied when it was yielded (respond mutates its history in place)."""
+    return [copy.deepcopy(out) for out in respond(bot, message, history or [])]
+
+
+def canned_bot(bot: Assistant, text: str = CANNED) -> Assistant:
+    return Assistant(bot.index_dir, bot.embedder, CannedGenerator(text), "canned for tests",
+                     bot.top_k, bot.gate_threshold)
+
+
+def answers(history: list) -> list[dict]:
+    return [m for m in history if m["role"] == "assistant" and not (m.get("metadata") or {}).get("title")]
+
+
+def test_respond_streams_a_cited_answer_with_its_sources(bot):
+    outs = stream(bot, WATTS)
+    assert len(outs) > 2, "the answer streams in pieces"
+    history, sources, searched, generator = outs[-1]
+    assert history[0] == {"role": "user", "content": WATTS}
+    assert history[-1]["role"] == "assistant"
+    assert "400 watts" in history[-1]["content"] and "[A]" in history[-1]["content"]
+    assert "[1]" in history[-1]["content"], "the answer shows the claim marker of the cited passage"
+    partial = [answers(h)[-1]["content"] for h, *_ in outs[:-1] if answers(h)]
+    assert any(0 < len(p) < len(history[-1]["content"]) for p in partial), "the answer grows as it streams"
+    # sources: the passage label, its section, the supporting sentence highlighted, the claim's text
+    assert "<b>[A]</b>" in sources and "solar.md" in sources and "How solar panels work" in sources
+    assert "<mark>A typical home panel produces about 400 watts in full sun." in sources
+    assert "Source claims" in sources and "<b>[1]</b> Energy Handbook" in sources
+    assert searched == f"**Searched for:** {WATTS}"
+    assert "extractive" in generator
+
+
+def test_intermediate_yields_leave_the_sources_panel_alone(bot):
+    outs = stream(bot, WATTS)
+    assert all(isinstance(sources, type(gr.skip())) for _, sources, _, _ in outs[:-1])
+
+
+def test_a_follow_up_shows_the_condensed_query(bot):
+    first = stream(bot, "How long do solar panels last?")[-1][0]
+    assert "25 to 30 years" in first[-1]["content"]
+    history, _, searched, _ = stream(bot, "and on cloudy days?", first)[-1]
+    assert searched == "**Searched for:** How long do solar panels last? and on cloudy days?"
+    assert "cloudy days" in history[-1]["content"] and "[" in history[-1]["content"]
+    assert len(history) == 4
+
+
+def test_a_refusal_shows_no_sources(bot):
+    history, sources, _, _ = stream(bot, "What is the capital of France?")[-1]
+    assert history[-1]["content"].startswith("Sorry, I can't answer that")
+    assert "rag-source" not in sources and "No sources" in sources
+    assert "<mark>" not in sources
+
+
+def test_history_turns_never_send_thinking_back():
+    history = [
+        {"role": "user", "content": "Do panels work on cloudy days?"},
+        {"role": "assistant", "content": "secret reasoning", "metadata": {"title": "Thinking", "status": "done"}},
+        {"role": "assistant", "content": "Yes, at 10 to 25 percent [A].", "metadata": None},
+        {"role": "user", "content": [{"type": "text", "text": "And how long"},
+                                     {"type": "text", "text": "do they last?"}]},
+    ]
+    turns = history_turns(history)
+    assert [(t.role, t.text) for t in turns] == [
+        ("user", "Do panels work on cloudy days?"),
+        ("assistant", "Yes, at 10 to 25 percent [A]."),
+        ("user", "And how long do they last?"),
+    ]
+    assert all("secret" not in t.text for t in turns)
+
+
+def test_thinking_shows_apart_from_the_answer(bot):
+    outs = stream(canned_bot(bot), WATTS)
+    history, sources, _, generator = outs[-1]
+    titled = [i for i, m in enumerate(history) if (m.get("metadata") or {}).get("title") == "Thinking"]
+    assert len(titled) == 1
+    thinking = history[titled[0]]
+    answer = answers(history)
+    assert len(answer) == 1 and titled[0] < history.index(answer[0]), "thinking comes before the answer"
+    assert thinking["content"] == CANNED_THINKING and thinking["metadata"]["status"] == "done"
+    assert "400 watts" in answer[0]["content"] and "[A]" in answer[0]["content"]
+    for h, *_ in outs:  # never, at any moment of the stream, does reasoning or markup leak
+        for message in answers(h):
+            assert "Passage A mentions" not in message["content"] and "<|" not in message["content"]
+    pending = [m["metadata"]["status"] for h, *_ in outs[:-1] for m in h if (m.get("metadata") or {}).get("title")]
+    assert "pending" in pending, "the thinking block is open while the model thinks"
+    assert "canned" in generator and "canned for tests" in generator
+    assert "<b>[A]</b>" in sources
+
+
+def test_the_next_turn_does_not_send_the_thinking_back(bot):
+    captured = []
+
+    class Recording(CannedGenerator):
+        def stream(self, request):
+            captured.append(request.history)
+            yield from super().stream(request)
+
+    recording = Assistant(bot.index_dir, bot.embedder, Recording(CANNED), "", bot.top_k, bot.gate_threshold)
+    first = stream(recording, WATTS)[-1][0]
+    stream(recording, "And how long do solar panels last?", first)
+    assert [t.role for t in captured[1]] == ["user", "assistant"]
+    assert all(CANNED_THINKING not in t.text for t in captured[1])
+
+
+def test_a_sentence_with_an_unsupported_figure_is_flagged(bot):
+    history = stream(canned_bot(bot), WATTS)[-1][0]
+    text = answers(history)[-1]["content"]
+    assert text.count(UNVERIFIED_MARK) == 1
+    supported, unsupported = text.split("$900")
+    assert UNVERIFIED_MARK not in supported, "the sentence whose figure is in passage A stays unflagged"
+    assert UNVERIFIED_MARK in unsupported
+
+
+def test_plain_canned_output_has_no_thinking_block(bot):
+    history = stream(canned_bot(bot, "Most solar panels last 25 to 30 years [A]."),
+                     "How long do solar panels last?")[-1][0]
+    assert not any((m.get("metadata") or {}).get("title") for m in history)
+    assert UNVERIFIED_MARK not in answers(history)[-1]["content"]
+
+
+def test_a_failing_answer_shows_the_error_in_the_chat(bot, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RagError("the index is gone: run `rag index`")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(bot, "answer", broken)
+    history, sources, _, _ = stream(bot, WATTS)[-1]
+    assert history[-1]["content"].startswith("⚠️") and "rag index" in history[-1]["content"]
+    assert "rag-source" not in sources
+
+
+def test_build_app_constructs_without_launching(bot):
+    app = build_app(bot, run_build=lambda progress: None)
+    assert isinstance(app, gr.Blocks)
+    names = {getattr(fn, "api_name", None) for fn in app.fns.values()}
+    assert "chat" in names
+    assert not app.is_running
+    assert isinstance(build_app(bot), gr.Blocks)
+
+
+def test_reindex_stream_yields_progress_and_a_summary():
+    def run_build(progress):
+        progress(1, 2)
+        progress(2, 2)
+        return SimpleNamespace(added=["a.md"], changed=[], removed=["b.md"], embedded=2, seconds=0.5)
+
+    lines = list(reindex_stream(run_build))
+    assert lines[0] == "Re-indexing…"
+    assert "Embedding 1/2 texts…" in lines and "Embedding 2/2 texts…" in lines
+    assert lines[-1] == "Re-indexed: 1 added, 0 changed, 1 removed, 2 texts embedded in 0.5 s"
+
+
+def test_reindex_stream_reports_a_failed_build():
+    def run_build(progress):
+        raise RagError("another build holds the lock")
+
+    lines = list(reindex_stream(run_build))
+    assert lines[-1] == "⚠️ Re-index failed: another build holds the lock"
+
+
+def test_reindex_from_the_ui_reaches_the_next_answer(bot, built):
+    from rag.service import builder
+
+    solar = built.corpus / "solar.md"
+    solar.write_text(solar.read_text().replace("400 watts", "450 watts"))
+    lines = list(reindex_stream(lambda progress: builder(built, progress).run()))
+    assert lines[-1].startswith("Re-indexed: 0 added, 1 changed, 0 removed")
+    assert "450 watts" in stream(bot, WATTS)[-1][0][-1]["content"]
+    assert "chunks" in ui_app.index_status(bot)
