@@ -1,13 +1,15 @@
 """The extractive generator: the embedded default, deterministic and CPU-only.
 
-It answers with the one to three sentences of the retrieved passages that best match the question
-(dense similarity of precomputed sentence vectors plus word overlap), each followed by the label
+It answers with the one or two sentences of the retrieved passages that best answer the question
+(dense similarity of precomputed sentence vectors, rare-word overlap, and whether the sentence
+states the kind of fact asked for: a date, a price, a ratio, a reason), each followed by the label
 of its passage, and leads a yes/no question with "Yes." or "No.". It never writes a word that is
 not in a passage, so its citations and figures verify by construction.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from rag import lexical
 from rag.chunker import readable_sentences
 from rag.generators.base import Generator, Request
-from rag.records import Thinking, Token
+from rag.records import Passage, Thinking, Token
 
 PASSAGES_READ = 5  # sentences come from the best five passages only
 SECOND_SENTENCE_RATIO = 0.85  # a further sentence must score this close to the best one
@@ -27,20 +29,31 @@ _NEGATION = re.compile(r"\b(not|no|cannot|can't|never|none|neither|nor|isn't|are
 _ANSWERS_ITSELF = re.compile(r"^\s*(yes|no)\b", re.I)
 _CONTINUES = re.compile(r"^\s*(this|these|that|those|it|they|such|which)\b", re.I)
 _WHY = re.compile(r"^\s*(why|how come)\b|\bwhat (is|are) the difference\b", re.I)
-# What kind of figure a question asks for, and how a sentence that states one looks.
+# What kind of fact a question asks for, and how a sentence that states one looks. The first
+# kind whose question pattern matches decides; a sentence stating it is likelier the answer than
+# one that merely shares the question's words.
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 ANSWER_TYPES = [
-    (re.compile(r"\b(cheaper|more expensive|more cost|times|how many times|ratio|reduction)\b", re.I),
+    ("ratio", re.compile(r"\b(cheaper|more expensive|more cost|how many times|ratio|reduction|factor)\b", re.I),
      re.compile(r"\b\d+(\.\d+)?x\b|\btimes\b|\bone-\w+th\b", re.I)),
-    (re.compile(r"^\s*when\b|\bwhat (year|date|month)\b|\bsince when\b", re.I),
-     re.compile(rf"\b({_MONTHS})\b|\b(19|20)\d\d\b|\bq[1-4]\b", re.I)),
-    (re.compile(r"\b(share|percent|percentage|how close|how accurate|how much more accurate|fraction)\b", re.I),
+    ("license", re.compile(r"\blicen[cs](e|es|ed|ing)?\b(?!.*\bcost)", re.I),
+     re.compile(r"\b(apache|mit|gpl|bsd|mpl|creative commons)\b", re.I)),
+    ("date", re.compile(r"\bwhen (did|was|were|will|has|had)\b|\bwhen is\b.*\b(expected|due|released|launched)\b|"
+                r"\bwhat (year|date|month)\b|\bsince when\b|\bhow long (ago|since)\b|\bhow long had\b", re.I),
+     re.compile(rf"\b({_MONTHS}|q[1-4])\b", re.I), re.compile(r"\b(19|20)\d\d\b")),
+    ("percent", re.compile(r"\b(share|percent|percentage|how close|how accurate|how much more accurate|fraction)\b", re.I),
      re.compile(r"\d+(\.\d+)?\s?%")),
-    (re.compile(r"\b(cost|price|charge|pay|bill|spend|fee)s?\b", re.I), re.compile(r"\$\s?\d")),
-    (re.compile(r"\b(hardware|gpu|gpus|memory|vram|run on)\b", re.I), re.compile(r"\b\d+\s?gb\b|\bgpu\b", re.I)),
-    (re.compile(r"\b(size|sizes|how big|how large|parameters)\b", re.I), re.compile(r"\b\d+\s?b\b", re.I)),
+    ("price", re.compile(r"\b(cost|price|charge|pay|bill|spend|fee)s?\b", re.I), re.compile(r"\$\s?\d|\bfree\b", re.I)),
+    ("hardware", re.compile(r"\b(hardware|gpu|gpus|memory|vram|run on)\b", re.I), re.compile(r"\b\d+\s?gb\b|\bgpu\b", re.I)),
+    ("size", re.compile(r"\b(size|sizes|how big|how large|parameters)\b", re.I), re.compile(r"\b\d+\s?b\b", re.I)),
+    ("reason", re.compile(r"^\s*(why|how come)\b", re.I),
+     re.compile(r"\b(because|due to|stems? from|the reason|as a result|in order to)\b", re.I)),
+    ("count", re.compile(r"\bhow many\b", re.I), re.compile(r"\d")),
 ]
-TYPE_BONUS = 0.25
+OVERLAP_WEIGHT = 0.5  # rare-word overlap, beside the sentence's dense cosine
+CONTEXT_WEIGHT = 0.25  # a word only the condensed query adds (from an earlier turn), vs 1 for the question's own
+TYPE_BONUS = 0.45  # a sentence stating the asked kind of fact; half for a weaker form (a bare year)
+FAQ_MATCH = 0.8  # a question this close to an FAQ question is that question, so its answer leads
 
 
 @dataclass(frozen=True)
@@ -53,11 +66,23 @@ class Candidate:
     terms: frozenset[str]
 
 
-def _weighted_terms(request: Request) -> dict[str, float]:
-    """Words of the question count fully, words only the condensed query adds count half."""
-    weights = {t: 0.5 for t in lexical.terms(request.query)}
+def _importance(request: Request) -> dict[str, float]:
+    """Words of the question count fully, words only the condensed query adds (from an earlier
+    turn) count `CONTEXT_WEIGHT`: they name the topic, not what is asked about it."""
+    weights = {t: CONTEXT_WEIGHT for t in lexical.terms(request.query)}
     weights.update({t: 1.0 for t in lexical.terms(request.question)})
     return weights
+
+
+def _rarity(sentence_terms: list[frozenset[str]]) -> dict[str, float]:
+    """Inverse document frequency over the candidate sentences: a word every passage repeats (the
+    topic, "gpt-oss") tells less about which sentence answers than a word one sentence holds."""
+    count = len(sentence_terms)
+    frequency: dict[str, int] = {}
+    for terms in sentence_terms:
+        for term in terms:
+            frequency[term] = frequency.get(term, 0) + 1
+    return {t: math.log(1 + count / f) for t, f in frequency.items()}
 
 
 def _overlap(terms: frozenset[str], weights: dict[str, float]) -> float:
@@ -65,71 +90,104 @@ def _overlap(terms: frozenset[str], weights: dict[str, float]) -> float:
     return sum(w for t, w in weights.items() if t in terms) / total if total else 0.0
 
 
+def _sentences(request: Request) -> list[tuple[int, Passage, int, str]]:
+    return [(rank, passage, index, text) for rank, passage in enumerate(request.passages[:PASSAGES_READ])
+            for index, text in enumerate(readable_sentences(passage.chunk))]
+
+
+def _dense(request: Request, passage: Passage, index: int) -> float:
+    """Cosine of the sentence to the query. An FAQ answer's first sentence answers the FAQ question,
+    so it also scores as well as the question key matched."""
+    vectors = request.sentence_vectors.get(passage.chunk.id)
+    if vectors is None or request.query_vector is None or index >= len(vectors):
+        return 0.0
+    own = float(vectors[index] @ request.query_vector)
+    faq_answer = passage.chunk.key and index == 0 and passage.hit.dense >= FAQ_MATCH
+    return max(own, passage.hit.dense) if faq_answer else own
+
+
 def candidates(request: Request) -> list[Candidate]:
-    weights = _weighted_terms(request)
-    found = []
-    for rank, passage in enumerate(request.passages[:PASSAGES_READ]):
-        vectors = request.sentence_vectors.get(passage.chunk.id)
-        for index, text in enumerate(readable_sentences(passage.chunk)):
-            terms = frozenset(lexical.terms(text))
-            dense = float(vectors[index] @ request.query_vector) \
-                if vectors is not None and request.query_vector is not None and index < len(vectors) else 0.0
-            short = 0.1 if len(text.split()) < 6 else 0.0  # titles and fragments answer little
-            score = dense + 0.5 * _overlap(terms, weights) + 0.03 * (PASSAGES_READ - rank) - short \
-                + TYPE_BONUS * _states_wanted_figure(request.question, text)
-            found.append(Candidate(text, passage.label, rank, index, score, terms))
-    return sorted(found, key=lambda c: (-c.score, c.rank, c.index))
+    found = _sentences(request)
+    term_sets = [frozenset(lexical.terms(text)) for *_, text in found]
+    rarity = _rarity(term_sets)
+    most_rare = max(rarity.values(), default=1.0)
+    weights = {t: w * rarity.get(t, most_rare) for t, w in _importance(request).items()}
+    out = []
+    for (rank, passage, index, text), terms in zip(found, term_sets):
+        short = 0.1 if len(text.split()) < 6 else 0.0  # titles and fragments answer little
+        score = _dense(request, passage, index) + OVERLAP_WEIGHT * _overlap(terms, weights) \
+            + 0.03 * (PASSAGES_READ - rank) - short + TYPE_BONUS * states_wanted_fact(request.question, text)
+        out.append(Candidate(text, passage.label, rank, index, score, terms))
+    return sorted(out, key=lambda c: (-c.score, c.rank, c.index))
 
 
-def _states_wanted_figure(question: str, sentence: str) -> bool:
-    """True when the question asks for a kind of figure (a date, a price...) the sentence states."""
-    for asks, states in ANSWER_TYPES:
+def wanted_kind(question: str) -> tuple[str, re.Pattern, tuple[re.Pattern, ...]] | None:
+    """(kind, how a sentence states it, weaker forms) of the fact the question asks for, if any."""
+    for kind, asks, states, *weaker in ANSWER_TYPES:
         if asks.search(question):
-            return bool(states.search(sentence))
-    return False
+            return kind, states, tuple(weaker)
+    return None
 
 
-def choose(ranked: list[Candidate], weights: dict[str, float]) -> list[Candidate]:
-    """The best sentence, plus others close behind it that cover question words it lacks."""
+def states_wanted_fact(question: str, sentence: str) -> float:
+    """1 when the question asks for a kind of fact (a date, a price...) the sentence states, 0.5
+    when it states only a weaker form of it, else 0."""
+    wanted = wanted_kind(question)
+    if wanted is None:
+        return 0.0
+    _, states, weaker = wanted
+    return 1.0 if states.search(sentence) else 0.5 if any(w.search(sentence) for w in weaker) else 0.0
+
+
+def _follower(best: Candidate, ranked: list[Candidate], question: str) -> Candidate | None:
+    """The sentence after the best one, when it carries the thought on ("This means ...") or the
+    question asks why: one sentence rarely holds an explanation."""
+    following = [c for c in ranked if c.rank == best.rank and c.index == best.index + 1]
+    if following and (_CONTINUES.match(following[0].text) or _WHY.search(question)):
+        return following[0]
+    return None
+
+
+def _supporter(best: Candidate, ranked: list[Candidate], request: Request) -> Candidate | None:
+    """A close runner-up that adds a question word the best sentence lacks, or states the kind of
+    fact asked for when the best one does not."""
+    importance = _importance(request)
+    best_states = states_wanted_fact(request.question, best.text)
+    for candidate in ranked[1:]:
+        if candidate.score < SECOND_SENTENCE_RATIO * best.score:
+            return None
+        adds = {t for t in importance if t in candidate.terms and t not in best.terms}
+        if any(importance[t] == 1.0 for t in adds) or (
+                not best_states and states_wanted_fact(request.question, candidate.text)):
+            return candidate
+    return None
+
+
+def choose(ranked: list[Candidate], request: Request) -> list[Candidate]:
+    """The best sentence and at most one more, in reading order."""
     if not ranked:
         return []
-    chosen = [ranked[0]]
-    covered = set(ranked[0].terms)
-    for candidate in ranked[1:]:
-        if len(chosen) == MAX_SENTENCES or candidate.score < SECOND_SENTENCE_RATIO * ranked[0].score:
-            break
-        adds = {t for t in weights if t in candidate.terms and t not in covered}
-        if adds and weights and max(weights[t] for t in adds) == 1.0:
-            chosen.append(candidate)
-            covered |= candidate.terms
-    return sorted(chosen, key=lambda c: (c.rank, c.index)) if len(chosen) > 1 else chosen
+    best = ranked[0]
+    extra = _follower(best, ranked, request.question) or _supporter(best, ranked, request)
+    chosen = [best, extra] if extra is not None else [best]
+    return sorted(chosen[:MAX_SENTENCES], key=lambda c: (c.rank, c.index))
 
 
-def with_continuation(chosen: list[Candidate], ranked: list[Candidate], question: str) -> list[Candidate]:
-    """Add the sentence after the best one when it carries the thought on ("This means ...") or
-    when the question asks why: one sentence rarely holds an explanation."""
-    best = chosen[0]
-    following = [c for c in ranked if c.rank == best.rank and c.index == best.index + 1]
-    if following and following[0] not in chosen and (_CONTINUES.match(following[0].text) or _WHY.search(question)):
-        return [*chosen[:MAX_SENTENCES - 1], following[0]] if len(chosen) >= MAX_SENTENCES else [best, following[0], *chosen[1:]]
-    return chosen
-
-
-def yes_no_lead(question: str, first: str) -> str:
-    if not _YES_NO.match(question) or _ANSWERS_ITSELF.match(first):
+def yes_no_lead(question: str, best: str, first: str | None = None) -> str:
+    """"Yes. " or "No. " for a yes/no question, read off the best sentence; nothing when the
+    sentence shown first already opens with its own yes or no."""
+    if not _YES_NO.match(question) or _ANSWERS_ITSELF.match(first or best):
         return ""
-    return "No. " if _NEGATION.search(first) else "Yes. "
+    return "No. " if _NEGATION.search(best) else "Yes. "
 
 
 def compose(request: Request) -> str:
-    weights = _weighted_terms(request)
     ranked = candidates(request)
-    chosen = choose(ranked, weights)
-    chosen = with_continuation(chosen, ranked, request.question) if chosen else chosen
+    chosen = choose(ranked, request)
     if not chosen:
         return "The passages found do not contain an answer to that."
     sentences = [f"{c.text} [{c.label}]" for c in chosen]
-    return yes_no_lead(request.question, chosen[0].text) + " ".join(sentences)
+    return yes_no_lead(request.question, ranked[0].text, chosen[0].text) + " ".join(sentences)
 
 
 class ExtractiveGenerator(Generator):

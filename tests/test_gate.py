@@ -1,0 +1,56 @@
+"""The relevance gate: names the corpus never mentions are refused, the fitted threshold refuses
+off-topic questions and answers on-topic ones on the fixture corpus, near-misses are refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.gate import judge, unknown_names
+from rag.records import Chunk, Hit
+from rag.settings import Settings
+
+ON_TOPIC = ["How long do solar panels last?", "Where does the Rhine start?",
+            "What temperature should water be for brewing coffee?", "Do solar panels work on cloudy days?"]
+OFF_TOPIC = ["How do I check whether my VPN is turned on?", "Give me a recipe for sourdough bread.",
+             "Who won the football match yesterday?", "How do I reverse a linked list?"]
+NEAR_MISS = ["How much does a Tesla Powerwall cost?", "What does a solar panel cost in Germany?",
+             "How long does a SunPower X22 panel last?"]
+
+
+def test_names_the_corpus_lacks_are_found():
+    vocabulary = {"solar", "panel", "gpt", "gpt-5.2", "5.2", "openai"}
+    assert unknown_names("What does a solar panel cost on AWS?", vocabulary) == ["AWS"]
+    assert unknown_names("When will GPT-6 be released?", vocabulary) == ["GPT-6"]
+    assert unknown_names("What does GPT-5.2 cost?", vocabulary) == []
+    assert unknown_names("Solar panels and OpenAI?", vocabulary) == []  # the first word is skipped
+
+
+def test_threshold_decides_between_weak_and_strong_hits():
+    chunk = Chunk("c1", "a.md", "A", "text", 0, 4)
+    strong, weak = Hit(chunk, 1.0, dense=0.7, lexical=1.0), Hit(chunk, 1.0, dense=0.1, lexical=0.0)
+    threshold = Settings().gate_threshold
+    assert judge("How long do panels last?", [strong], set(), threshold).answer
+    verdict = judge("How long do panels last?", [weak], set(), threshold)
+    assert not verdict.answer and "relevant enough" in verdict.reason
+
+
+def test_no_hits_is_a_refusal():
+    assert not judge("anything", [], set(), 0.5).answer
+
+
+@pytest.mark.parametrize("question", ON_TOPIC)
+def test_on_topic_questions_are_answered(bot, question):
+    assert not bot.ask(question).refused
+
+
+@pytest.mark.parametrize("question", OFF_TOPIC)
+def test_off_topic_questions_are_refused(bot, question):
+    answer = bot.ask(question)
+    assert answer.refused and answer.citations == ()
+
+
+@pytest.mark.parametrize("question", NEAR_MISS)
+def test_near_miss_questions_are_refused(bot, question):
+    answer = bot.ask(question)
+    assert answer.refused
+    assert "never mentions" in answer.text
