@@ -9,7 +9,6 @@ Items run through `Assistant.answer`, the same path as `rag ask`.
 from __future__ import annotations
 
 import json
-import statistics
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any

@@ -1,0 +1,167 @@
+"""The extractive answer, end to end through `Assistant.answer`: short, every sentence cited,
+citations only to retrieved passages, yes/no leads, claim markers with their text, polite
+refusals without corpus content, and the event stream in order."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from rag.citations import split_answer
+from rag.records import Done, Retrieved, Token
+
+LABEL_AT_END = re.compile(r"\[[A-Z]{1,2}\]\.?$")
+LEAD = re.compile(r"^(Yes|No)\. ")
+
+
+def answer_sentences(text: str) -> list[str]:
+    return split_answer(LEAD.sub("", text))
+
+
+def check_cited(answer) -> None:
+    """1-3 sentences, each ending with a label; every label names a retrieved passage."""
+    assert not answer.refused
+    sentences = answer_sentences(answer.text)
+    assert 1 <= len(sentences) <= 3
+    for sentence in sentences:
+        assert LABEL_AT_END.search(sentence), f"uncited sentence: {sentence!r}"
+    retrieved = {h.chunk.id for h in answer.hits}
+    assert answer.citations and {c.chunk.id for c in answer.citations} <= retrieved
+    labels = set(re.findall(r"\[([A-Z]{1,2})\]", answer.text))
+    assert labels == {c.label for c in answer.citations}
+    assert answer.unverified == () and answer.dropped_labels == ()
+
+
+def check_refused(answer, corpus_figures: set[str]) -> None:
+    assert answer.refused
+    assert answer.citations == () and answer.claims == ()
+    assert re.search(r"\b(sorry|can't|cannot|unable)\b", answer.text, re.I)  # says so, politely
+    assert len(answer.text) < 250
+    assert not re.search(r"\[[A-Z]{1,2}\]|\[\d+\]", answer.text)
+    assert not (set(re.findall(r"\d+(?:[.,]\d+)*", answer.text)) & corpus_figures)
+
+
+def figures_in(folder) -> set[str]:
+    return {n for path in folder.rglob("*.*") for n in re.findall(r"\d+(?:[.,]\d+)*", path.read_text("utf-8"))}
+
+
+# -- the fixture corpus (hashing embedder) -------------------------------------------------------
+
+FIXTURE_QUESTIONS = [
+    ("What temperature should water be for brewing coffee?", "90 and 96 degrees"),
+    ("How long do solar panels last?", "25 to 30 years"),
+    ("Where does the Rhine start?", "Swiss Alps"),
+    ("How many countries does the Danube flow through?", "ten countries"),
+    ("How long does a French press brew?", "4 minutes"),
+]
+
+
+@pytest.mark.parametrize("question, expected", FIXTURE_QUESTIONS)
+def test_fixture_answers_are_short_and_cited(bot, question, expected):
+    answer = bot.ask(question)
+    check_cited(answer)
+    assert expected in answer.text
+    assert answer.generator == "extractive"
+
+
+def test_cited_passage_holds_the_answer(bot):
+    answer = bot.ask("How long do solar panels last?")
+    assert any("25 to 30 years" in c.chunk.text for c in answer.citations)
+    assert any("25 to 30 years" in s for c in answer.citations for s in c.supporting)
+
+
+@pytest.mark.parametrize("question, lead", [
+    ("Do solar panels work on cloudy days?", "Yes"),
+    ("Does the Danube flow through ten countries?", "Yes"),
+])
+def test_yes_no_question_gets_a_yes_no_lead(bot, question, lead):
+    answer = bot.ask(question)
+    check_cited(answer)
+    assert answer.text.startswith(lead)
+
+
+@pytest.mark.xfail(strict=True, reason="extractive.yes_no_lead says 'Yes' whenever the best sentence has "
+                                       "no negation word, even when it contradicts the question")
+@pytest.mark.parametrize("question", ["Does espresso need a coarse grind?", "Is boiling water good for coffee?"])
+def test_yes_no_lead_does_not_affirm_a_contradicted_premise(bot, question):
+    """The passages say espresso needs a fine grind and boiling water makes coffee bitter."""
+    assert not bot.ask(question).text.startswith("Yes")
+
+
+def test_claim_marker_is_shown_with_its_text(bot):
+    answer = bot.ask("How much power does a typical home panel produce?")
+    check_cited(answer)
+    assert "400 watts" in answer.text and "[1]" in answer.text
+    assert [c.marker for c in answer.claims] == ["[1]"]
+    assert "Energy Handbook" in answer.claims[0].text
+
+
+@pytest.mark.parametrize("question", ["How do I check my VPN?", "What is the capital of France?",
+                                      "Give me a recipe for sourdough bread.", "Who won the football world cup?"])
+def test_off_topic_questions_are_refused(bot, built, question):
+    answer = bot.ask(question)
+    check_refused(answer, figures_in(built.corpus))
+    assert answer.hits  # what was retrieved is still reported, for inspection
+
+
+def test_event_stream_order(bot):
+    events = list(bot.answer("How long do solar panels last?"))
+    assert isinstance(events[0], Retrieved) and events[0].hits
+    assert isinstance(events[-1], Done)
+    tokens = events[1:-1]
+    assert tokens and all(isinstance(e, Token) for e in tokens)
+    answer = events[-1].answer
+    assert "".join(t.text for t in tokens).strip() == answer.text
+    assert answer.hits == events[0].hits
+
+
+def test_refusal_stream_order(bot):
+    events = list(bot.answer("What is the capital of France?"))
+    assert [type(e) for e in events] == [Retrieved, Token, Done]
+    assert events[1].text == events[2].answer.text
+
+
+def test_follow_up_is_condensed_with_the_earlier_question(bot):
+    from rag.generators.base import Turn
+
+    history = (Turn("user", "How long do solar panels last?"), Turn("assistant", "25 to 30 years. [A]"))
+    answer = bot.ask("And on cloudy days?", history)
+    assert "solar" in answer.query and "cloudy" in answer.query
+    check_cited(answer)
+    assert "cloudy" in answer.text
+
+
+# -- the real article with the default embedder (slow: builds a MiniLM index once) --------------
+
+ARTICLE_QUESTIONS = [
+    ("Is ChatGPT open source?", "No", "not open source"),
+    ("Is gpt-oss the same model that powers ChatGPT Plus?", "No", "not the same"),
+    ("Under what license are the gpt-oss models released?", "", "Apache 2.0"),
+    ("How much does the GPT-5.2 API cost per million input tokens?", "", "$1.75"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question, lead, expected", ARTICLE_QUESTIONS)
+def test_article_answers(article_bot, question, lead, expected):
+    answer = article_bot.ask(question)
+    check_cited(answer)
+    assert answer.text.startswith(lead) and expected in answer.text
+
+
+@pytest.mark.slow
+def test_article_claim_marker_for_the_80_percent_question(article_bot):
+    answer = article_bot.ask("What share of global AI token usage do proprietary models like ChatGPT account for?")
+    check_cited(answer)
+    assert "80%" in answer.text and "[1]" in answer.text
+    assert "[1]" in [c.marker for c in answer.claims]
+    claim = next(c for c in answer.claims if c.marker == "[1]")
+    assert "80% of all AI token usage" in claim.text
+    assert any("[1]" in c.chunk.claims for c in answer.citations)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", ["How do I check my VPN?", "What is the capital of France?"])
+def test_article_off_topic_questions_are_refused(article_bot, article_settings, question):
+    check_refused(article_bot.ask(question), figures_in(article_settings.corpus))

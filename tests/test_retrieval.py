@@ -1,0 +1,79 @@
+"""Known-answer retrieval on the tiny fixture corpus with the hashing embedder: the chunk that
+answers a question comes first, every search mode finds something, and an FAQ question asked in
+other words leads to its answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.search import Index
+
+
+@pytest.fixture
+def index(bot) -> Index:
+    return bot.index()
+
+
+def search(bot, index: Index, question: str, mode: str = "hybrid", k: int = 5):
+    return index.search(question, bot.embedder.embed_query(question), k=k, mode=mode)
+
+
+KNOWN = [
+    ("What temperature should water be for brewing coffee?", "between 90 and 96 degrees Celsius"),
+    ("How long do solar panels last?", "25 to 30 years"),
+    ("Do solar panels work on cloudy days?", "10 to 25 percent"),
+    ("Where does the Rhine start?", "Swiss Alps"),
+    ("How many countries does the Danube flow through?", "ten countries"),
+    ("How much power does a typical home panel produce?", "400 watts"),
+    ("What grind does espresso need?", "Espresso needs a fine grind"),
+    ("How long does a French press brew?", "4 minutes"),
+]
+
+
+@pytest.mark.parametrize("question, evidence", KNOWN)
+def test_known_answer_is_the_first_hit(bot, index, question, evidence):
+    hits = search(bot, index, question)
+    assert evidence in hits[0].chunk.text
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+def test_every_mode_returns_ranked_hits(bot, index, mode):
+    hits = search(bot, index, "Where does the Rhine start?", mode=mode, k=3)
+    assert 1 <= len(hits) <= 3
+    assert "Swiss Alps" in hits[0].chunk.text
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True)
+    assert len({h.chunk.id for h in hits}) == len(hits)
+
+
+def test_k_limits_the_hits(bot, index):
+    assert len(search(bot, index, "solar panels", k=2)) == 2
+    assert len(search(bot, index, "solar panels", k=50)) == len(index.chunks)
+
+
+@pytest.mark.parametrize("paraphrase, question", [
+    ("How long will my solar panels last?", "How long do solar panels last?"),
+    ("For how many years does a solar panel last?", "How long do solar panels last?"),
+    ("Will solar panels work when it's cloudy?", "Do solar panels work on cloudy days?"),
+])
+def test_faq_paraphrase_ranks_its_answer_first(bot, index, paraphrase, question):
+    (first,) = search(bot, index, paraphrase, k=1)
+    assert first.chunk.key == question
+    assert first.chunk.kind == "faq"
+
+
+def test_hits_carry_their_provenance(built, bot, index):
+    (first,) = search(bot, index, "How much power does a typical home panel produce?", k=1)
+    chunk = first.chunk
+    text = (built.corpus / chunk.source).read_text(encoding="utf-8")
+    assert text[chunk.start:chunk.end] == chunk.text
+    assert chunk.section == "How solar panels work"
+    assert chunk.claims == ("[1]",)
+    assert first.lexical > 0 and first.dense > 0
+
+
+def test_question_about_nothing_in_the_corpus_scores_low(bot, index):
+    on_topic = search(bot, index, "How long do solar panels last?", k=1)[0]
+    off_topic = search(bot, index, "Who won the football world cup?", k=1)[0]
+    assert off_topic.lexical == 0.0
+    assert off_topic.dense < on_topic.dense
