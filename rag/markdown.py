@@ -28,9 +28,16 @@ def _parser():
 
 def _line_starts(text: str) -> list[int]:
     starts = [0]
-    for line in text.splitlines(keepends=True):
+    for line in lines_of(text):
         starts.append(starts[-1] + len(line))
     return starts
+
+
+def lines_of(text: str) -> list[str]:
+    """Lines ending at "\n" only, each with its newline. markdown-it counts lines this way;
+    str.splitlines also breaks at form feeds and U+2028, which would shift every span after one."""
+    lines = text.split("\n")
+    return [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
 
 
 def _span(starts: list[int], text: str, line_map: list[int]) -> tuple[int, int]:

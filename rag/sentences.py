@@ -19,12 +19,17 @@ def split(text: str, offset: int = 0) -> list[tuple[int, int]]:
     spans, start = [], 0
     for match in _BOUNDARY.finditer(text):
         end = match.end()
-        if _NO_BREAK.search(text[start:match.start() + 1]):
+        if abbreviation_before(text[start:match.start() + 1]):
             continue
         spans.append((start, end))
         start = end
     spans.append((start, len(text)))
     return [(offset + a + _lead(text[a:b]), offset + b) for a, b in spans if text[a:b].strip()]
+
+
+def abbreviation_before(piece: str) -> bool:
+    """True when `piece` ends with an abbreviation's period ("vs.", "e.g."), not a sentence's."""
+    return bool(_NO_BREAK.search(piece))
 
 
 def _lead(piece: str) -> int:
@@ -39,7 +44,8 @@ def split_lines(text: str, offset: int = 0, skip_headings: bool = True) -> list[
     """Sentence spans of a multi-line block: each non-blank line splits on its own, since a line
     break in Markdown separates list items, and headings are not sentences."""
     spans, position = [], 0
-    for line in text.splitlines(keepends=True):
+    for line in text.split("\n"):
+        line += "\n"  # only "\n" ends a line, as in rag.markdown.lines_of
         if line.strip() and not (skip_headings and line.lstrip().startswith("#")):
             spans.extend(split(line.rstrip("\n"), offset + position))
         position += len(line)

@@ -81,8 +81,6 @@ def test_yes_no_question_gets_a_yes_no_lead(bot, question, lead):
     assert answer.text.startswith(lead)
 
 
-@pytest.mark.xfail(strict=True, reason="extractive.yes_no_lead says 'Yes' whenever the best sentence has "
-                                       "no negation word, even when it contradicts the question")
 @pytest.mark.parametrize("question", ["Does espresso need a coarse grind?", "Is boiling water good for coffee?"])
 def test_yes_no_lead_does_not_affirm_a_contradicted_premise(bot, question):
     """The passages say espresso needs a fine grind and boiling water makes coffee bitter."""

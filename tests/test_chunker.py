@@ -286,10 +286,6 @@ def test_chunk_ids_are_the_same_in_another_process():
     assert runs[0] == runs[1] == here
 
 
-@pytest.mark.xfail(strict=True, reason="markdown._line_starts and sentences.split_lines use str.splitlines, "
-                                       "which also breaks at \\x0c, \\x0b, \\x1c-\\x1e, \\x85, \\u2028, \\u2029; "
-                                       "markdown-it counts only \\n, so offsets drift: text is lost and an "
-                                       "empty chunk appears")
 @pytest.mark.parametrize("separator", ["\u2028", "\x0c"])
 def test_unusual_line_separators_keep_spans_exact(separator):
     """Form feeds (text pasted from PDFs) and U+2028 (web copy) are not Markdown line breaks."""

@@ -113,9 +113,6 @@ def test_claim_marker_stays_with_its_sentence():
                                   "They lead in reasoning. [C]"]
 
 
-@pytest.mark.xfail(strict=True, reason="split_answer breaks after 'vs.' (sentences.split knows the "
-                                       "abbreviation, citations._SENTENCE_END does not), leaving a "
-                                       "label-less fragment whose figure is flagged unverified")
 def test_abbreviation_vs_does_not_end_an_answer_sentence():
     source = passage("D", "Open models achieve 90% of closed model quality vs. GPT-5 on benchmarks.")
     text = "Open models achieve 90% of closed model quality vs. GPT-5 on benchmarks. [D]"

@@ -24,6 +24,8 @@ SECOND_SENTENCE_RATIO = 0.85  # a further sentence must score this close to the 
 MAX_SENTENCES = 2
 _YES_NO = re.compile(r"^\s*(is|are|was|were|can|could|does|do|did|will|would|has|have|had|should|must|"
                      r"may|might|isn't|aren't|doesn't|don't)\b", re.I)
+YES_COVERAGE = 1.0  # every content word of the question: a missing one may be the point
+_CONTRAST = re.compile(r"\b(while|but|however|only|instead|rather|whereas|although|second-\w+)\b", re.I)
 _NEGATION = re.compile(r"\b(not|no|cannot|can't|never|none|neither|nor|isn't|aren't|doesn't|don't|"
                        r"distinct from|separate from|rather than)\b", re.I)
 _ANSWERS_ITSELF = re.compile(r"^\s*(yes|no)\b", re.I)
@@ -173,12 +175,20 @@ def choose(ranked: list[Candidate], request: Request) -> list[Candidate]:
     return sorted(chosen[:MAX_SENTENCES], key=lambda c: (c.rank, c.index))
 
 
-def yes_no_lead(question: str, best: str, first: str | None = None) -> str:
-    """"Yes. " or "No. " for a yes/no question, read off the best sentence; nothing when the
-    sentence shown first already opens with its own yes or no."""
+def yes_no_lead(question: str, best: str, first: str | None = None, context: str = "") -> str:
+    """"Yes. " or "No. " for a yes/no question, read off the best sentence (and `context`, the
+    passage around it, for words the sentence leaves to an "it"); nothing when the sentence shown
+    first already opens with its own yes or no, or when neither answer is safe."""
     if not _YES_NO.match(question) or _ANSWERS_ITSELF.match(first or best):
         return ""
-    return "No. " if _NEGATION.search(best) else "Yes. "
+    if _NEGATION.search(best):
+        return "No. "
+    # "Yes" only when the sentence affirms the whole question: it holds the question's words and
+    # no contrast ("Does espresso need a coarse grind?" -> "Espresso needs a fine grind, while ...").
+    wanted = set(lexical.terms(question))
+    held = wanted & set(lexical.terms(best + " " + context))
+    affirms = wanted and len(held) / len(wanted) >= YES_COVERAGE and not _CONTRAST.search(best)
+    return "Yes. " if affirms else ""
 
 
 def compose(request: Request) -> str:
@@ -187,7 +197,8 @@ def compose(request: Request) -> str:
     if not chosen:
         return "The passages found do not contain an answer to that."
     sentences = [f"{c.text} [{c.label}]" for c in chosen]
-    return yes_no_lead(request.question, ranked[0].text, chosen[0].text) + " ".join(sentences)
+    context = request.passages[ranked[0].rank].chunk.text
+    return yes_no_lead(request.question, ranked[0].text, chosen[0].text, context) + " ".join(sentences)
 
 
 class ExtractiveGenerator(Generator):
