@@ -22,7 +22,7 @@ class Settings:
     # "minilm" (the packaged all-MiniLM-L6-v2), "hashing" (fast, dependency-free) or a model folder.
     embedder: str = "minilm"
     # How the embedder runs: "onnx-int8", "onnx" or "torch" (sentence-transformers on PyTorch).
-    backend: str = "torch"
+    backend: str = "onnx-int8"
     top_k: int = 5
     chunk_chars: int = 900
     max_file_bytes: int = 5_000_000

@@ -111,3 +111,19 @@ def test_ids_name_backend_and_precision():
 
 def test_empty_batch():
     assert OnnxEmbedder(cache_dir=Path("/nonexistent")).embed_batch([]).shape == (0, 384)
+
+
+def test_index_built_with_one_backend_refuses_queries_from_another(tmp_path):
+    """An index built with the PyTorch embedder must not silently answer ONNX-embedded queries."""
+    from rag.embedder import make
+    from rag.errors import IndexMismatch
+    from rag.index import Builder
+    from rag.search import load
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.md").write_text("# A\n\nSolar panels turn sunlight into electricity.\n")
+    torch_embedder = make("minilm", "torch")
+    Builder(corpus, tmp_path / "index", torch_embedder).run()
+    with pytest.raises(IndexMismatch, match="rag index --rebuild"):
+        load(tmp_path / "index").check(make("minilm", "onnx-int8").id)
