@@ -27,6 +27,6 @@ def ensure_index(settings: Settings, progress: Callable[[int, int], None] | None
 
 def assistant(settings: Settings) -> Assistant:
     generator, reason = choose(settings.generator, settings.model, settings.max_new_tokens,
-                               settings.reasoning_effort)
+                               settings.reasoning_effort, settings.serving)
     return Assistant(settings.index, make_embedder(settings.embedder, settings.backend), generator,
                      reason, settings.top_k, settings.gate_threshold)

@@ -30,6 +30,10 @@ class Settings:
     model: str = ""  # a local model folder or a model id in the local HF cache
     max_new_tokens: int = 512
     reasoning_effort: str = "low"
+    # How concurrent chats share a GPU model: "auto" (continuous batching on CUDA, else a queue),
+    # "continuous" or "queue". "compiled" = a queue with a static cache and torch.compile: on an
+    # H200 it decoded a gpt-oss-20b-shaped model 3-4x faster for one chat (docs/PERFORMANCE.md).
+    serving: str = "auto"
     host: str = "127.0.0.1"
     port: int = 7860
     # The relevance gate's threshold on dense + 0.5 * coverage, fitted by scripts/fit_gate.py on

@@ -26,7 +26,7 @@ def _why_not_transformers(model: str) -> str:
 
 
 def choose(kind: str, model: str = "", max_new_tokens: int = 512,
-           reasoning_effort: str = "low") -> tuple[Generator, str]:
+           reasoning_effort: str = "low", serving: str = "auto") -> tuple[Generator, str]:
     """(generator, the reason it was chosen)."""
     if kind not in ("auto", "extractive", "transformers"):
         raise ModelUnavailable(f"unknown generator {kind!r}: use auto, extractive or transformers")
@@ -39,6 +39,10 @@ def choose(kind: str, model: str = "", max_new_tokens: int = 512,
         return ExtractiveGenerator(), f"auto: {why_not}, so the extractive answerer"
     from rag.generators.transformers import TransformersGenerator
 
-    generator = TransformersGenerator(model=model, max_new_tokens=max_new_tokens,
-                                      reasoning_effort=reasoning_effort)
+    if serving not in ("auto", "continuous", "queue", "compiled"):
+        raise ModelUnavailable(f"unknown serving {serving!r}: use auto, continuous, queue or compiled")
+    compiled = serving == "compiled"
+    generator = TransformersGenerator(model=model, max_new_tokens=max_new_tokens, reasoning_effort=reasoning_effort,
+                                      batching="queue" if compiled else serving,
+                                      generate_options={"cache_implementation": "static"} if compiled else None)
     return generator, f"{kind}: local model {model}"

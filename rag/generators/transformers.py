@@ -172,7 +172,10 @@ def cached_model_path(model: str) -> str | None:
         from huggingface_hub import try_to_load_from_cache
     except ImportError:
         return None
-    found = try_to_load_from_cache(model, "config.json")
+    try:
+        found = try_to_load_from_cache(model, "config.json")
+    except ValueError:  # not a hub id at all (a path that does not exist, say)
+        return None
     return str(found).rsplit("/", 1)[0] if isinstance(found, str) else None
 
 
