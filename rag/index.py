@@ -1,11 +1,7 @@
-"""Building the index: plan what changed since the serving generation, embed only that, write a
-new generation and flip to it.
-
-Files are compared by sha256 with the serving manifest; chunks of unchanged files are reused
-as they are, and every text already embedded (by its hash) keeps its vector, so only new text is
-embedded. A changed embedder, chunker setting or format forces a full rebuild, with the reason.
-One build at a time: a lock file serialises concurrent `rag index` runs.
-"""
+"""Building the index: plan what changed since the serving generation (per-file sha256), embed
+only text never embedded before (vectors are found by text hash), write a new generation and flip
+to it. A changed embedder or chunker setting forces a full rebuild and says why; a lock serialises
+builds; a dry run takes no lock and writes nothing. docs/INDEXING.md tells the whole story."""
 
 from __future__ import annotations
 
@@ -13,6 +9,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,10 +19,10 @@ import numpy as np
 from rag import reader, store
 from rag.chunker import chunk as chunk_document, readable_sentences, search_text
 from rag.embedder import Embedder
-from rag.errors import CorpusError, IndexBusy
+from rag.errors import CorpusError, IndexBusy, IndexMissing
 from rag.records import Chunk
 
-CHUNKER_VERSION = 1
+CHUNKER_VERSION = 2  # 2: HTML, and long blocks cut by the reader
 
 
 @dataclass
@@ -51,9 +48,10 @@ class BuildReport:
         return not (self.added or self.changed or self.removed or self.rebuild_reason)
 
 
-def settings_fingerprint(embedder_id: str, chunk_chars: int, max_file_bytes: int) -> dict[str, Any]:
-    return {"embedder": embedder_id, "chunker": {"version": CHUNKER_VERSION, "max_chars": chunk_chars,
-                                                 "max_file_bytes": max_file_bytes}}
+def settings_fingerprint(embedder_id: str, chunk_chars: int) -> dict[str, Any]:
+    """What the chunks and vectors depend on. The size cap is not here: the plan itself adds or
+    removes the files a new cap lets in or keeps out."""
+    return {"embedder": embedder_id, "chunker": {"version": CHUNKER_VERSION, "max_chars": chunk_chars}}
 
 
 def text_hash(text: str) -> str:
@@ -67,19 +65,20 @@ def embed_texts(chunk: Chunk) -> tuple[list[str], list[str]]:
     return keys, readable_sentences(chunk)
 
 
-def _previous(index_dir: Path) -> tuple[Path | None, dict[str, Any] | None]:
+def _previous(index_dir: Path) -> tuple[Path | None, dict[str, Any] | None, str]:
+    """(serving generation, its manifest, why it cannot be built upon or "")."""
+    if store.current_name(index_dir) is None:
+        return None, None, "no index yet"
     try:
         generation = store.current_dir(index_dir)
-        return generation, store.read_manifest(generation)
-    except Exception:  # no index yet, or an unreadable one: build afresh
-        return None, None
+        return generation, store.read_manifest(generation), ""
+    except Exception as exc:  # a damaged index is rebuilt, never trusted or left blocking builds
+        return None, None, f"the serving index is unreadable ({exc})"
 
 
 def _rebuild_reason(manifest: dict[str, Any] | None, fingerprint: dict[str, Any], forced: bool) -> str:
     if forced:
         return "--rebuild asked for it"
-    if manifest is None:
-        return "no index yet"
     if manifest["embedder"]["id"] != fingerprint["embedder"]:
         return f"embedder changed from {manifest['embedder']['id']} to {fingerprint['embedder']}"
     if manifest["chunker"] != fingerprint["chunker"]:
@@ -90,10 +89,14 @@ def _rebuild_reason(manifest: dict[str, Any] | None, fingerprint: dict[str, Any]
 def plan(files: list[reader.SourceFile], manifest: dict[str, Any] | None, full: bool) -> BuildReport:
     """Sort the corpus files into added / changed / unchanged / removed / skipped."""
     report = BuildReport()
-    known = {} if manifest is None else manifest["files"]
+    known = {} if manifest is None else manifest.get("files", {})
     for file in files:
+        before = known.get(file.source, {})
         if file.skip:
             report.skipped.append({"path": file.source, "reason": file.skip})
+        elif before.get("skip") and before.get("sha256") == file.sha256 and not full:
+            # it failed to parse last time and has not changed: do not fail (and rewrite) again
+            report.skipped.append({"path": file.source, "reason": before["skip"]})
         elif file.source not in known or known[file.source].get("skip"):
             report.added.append(file.source)
         elif full or known[file.source]["sha256"] != file.sha256:
@@ -117,23 +120,19 @@ class Builder:
     def run(self, rebuild: bool = False, dry_run: bool = False) -> BuildReport:
         if not self.corpus_dir.is_dir():
             raise CorpusError(f"corpus folder {self.corpus_dir} does not exist: create it or pass --corpus")
+        if dry_run:  # reads only what a reader may read at any time: no lock, no folder made
+            return self._run_locked(rebuild, dry_run=True)
         self.index_dir.mkdir(parents=True, exist_ok=True)
-        from filelock import FileLock, Timeout
-
-        try:
-            with FileLock(str(self.index_dir / "lock"), timeout=600):
-                return self._run_locked(rebuild, dry_run)
-        except Timeout as exc:
-            raise IndexBusy(f"another `rag index` has held {self.index_dir}/lock for 10 minutes; "
-                            "wait for it or stop it") from exc
+        with _locked(self.index_dir):
+            return self._run_locked(rebuild, dry_run=False)
 
     def _run_locked(self, rebuild: bool, dry_run: bool) -> BuildReport:
         started = time.perf_counter()
-        fingerprint = settings_fingerprint(self.embedder.id, self.chunk_chars, self.max_file_bytes)
-        previous_dir, manifest = _previous(self.index_dir)
-        reason = _rebuild_reason(manifest, fingerprint, rebuild)
-        files = list(reader.scan(self.corpus_dir, self.max_file_bytes))
-        report = plan(files, None if reason else manifest, full=bool(reason))
+        fingerprint = settings_fingerprint(self.embedder.id, self.chunk_chars)
+        previous_dir, manifest, damaged = _previous(self.index_dir)
+        reason = damaged or _rebuild_reason(manifest, fingerprint, rebuild)
+        files = list(reader.scan(self.corpus_dir, self.max_file_bytes, exclude=self.index_dir))
+        report = plan(files, manifest, full=bool(reason))
         report.rebuild_reason, report.dry_run = reason, dry_run
         skips_same = manifest is not None and {s["path"]: s["reason"] for s in report.skipped} == \
             {p: v["skip"] for p, v in manifest["files"].items() if v.get("skip")}
@@ -142,7 +141,9 @@ class Builder:
             report.chunks = sum(v.get("chunks", 0) for v in (manifest or {"files": {}})["files"].values())
             report.seconds = time.perf_counter() - started
             return report
-        self._write(files, report, previous_dir, fingerprint, reuse=not reason)
+        same_embedder = manifest is not None and manifest["embedder"]["id"] == fingerprint["embedder"]
+        self._write(files, report, previous_dir, fingerprint, reuse_chunks=not reason,
+                    reuse_vectors=same_embedder and not rebuild)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -155,27 +156,33 @@ class Builder:
             reused.setdefault(chunk.source, []).append((chunk, row.get("claim_texts", {})))
         keep = set(report.unchanged)
         chunks, failures = [], {}
+        skipped = {s["path"] for s in report.skipped}
         for file in files:
-            if file.skip:
+            if file.source in skipped:
                 continue
             if file.source in keep:
                 chunks.extend(reused.get(file.source, []))
                 continue
             try:
-                document = reader.read(file)
-            except (OSError, ValueError, RecursionError) as exc:  # a file's content never stops a build
-                failures[file.source] = f"could not be read: {exc}"
-                continue
-            defined = {c.marker: c.text for c in document.claims}
-            chunks.extend((c, {m: defined[m] for m in c.claims})
-                          for c in chunk_document(document, self.chunk_chars))
+                chunks.extend(self._file_chunks(file))
+            except Exception as exc:  # noqa: BLE001 -- a file's content must never stop a build
+                failures[file.source] = f"could not be read: {type(exc).__name__}: {exc}"[:300]
         return chunks, failures
 
-    def _write(self, files, report: BuildReport, previous_dir: Path | None, fingerprint, reuse: bool) -> None:
-        """Write the new generation; with `reuse`, chunks and vectors of the previous one are kept
-        where their file or text is unchanged."""
-        source = previous_dir if reuse else None
-        previous_rows = store.read_rows(source) if source else []
+    def _file_chunks(self, file: reader.SourceFile) -> list[tuple[Chunk, dict]]:
+        document = reader.read(file, self.chunk_chars)
+        defined = {c.marker: c.text for c in document.claims}
+        return [(c, {m: defined[m] for m in c.claims}) for c in chunk_document(document, self.chunk_chars)]
+
+    def _write(self, files, report: BuildReport, previous_dir: Path | None, fingerprint,
+               reuse_chunks: bool, reuse_vectors: bool) -> None:
+        """Write the new generation and point at it. Chunks of unchanged files are kept (with
+        `reuse_chunks`), and vectors of texts embedded before (with `reuse_vectors`)."""
+        previous_rows = _rows(previous_dir) if previous_dir and reuse_chunks else []
+        if previous_rows is None:  # damaged since it was written: read every file again
+            report.changed, report.unchanged = sorted(report.changed + report.unchanged), []
+            report.rebuild_reason = "the serving index's chunks.jsonl is unreadable"
+            previous_rows = []
         pairs, failures = self._chunks(files, report, previous_rows)
         chunks = [chunk for chunk, _ in pairs]
         for source, why in failures.items():
@@ -183,7 +190,7 @@ class Builder:
             for bucket in (report.added, report.changed):
                 if source in bucket:
                     bucket.remove(source)
-        vectors, rows, hashes = self._vectors(pairs, source, report)
+        vectors, rows, hashes = self._vectors(pairs, previous_dir if reuse_vectors else None, report)
         name = store.new_generation_name()
         manifest = self._manifest(files, chunks, failures, fingerprint, report, previous_dir)
         from rag.search import build_files
@@ -199,11 +206,7 @@ class Builder:
 
     def _vectors(self, pairs, previous_dir, report):
         """Assemble the vector matrix, embedding only texts no earlier generation embedded."""
-        known: dict[str, np.ndarray] = {}
-        if previous_dir is not None:
-            old = store.read_vectors(previous_dir)
-            hashes = json.loads((previous_dir / "texts.json").read_text())
-            known = {h: old[i] for i, h in enumerate(hashes)}
+        known = _known_vectors(previous_dir) if previous_dir else {}
         texts, hashes, rows = [], [], []
         for chunk, claim_texts in pairs:
             keys, sentences = embed_texts(chunk)
@@ -235,9 +238,10 @@ class Builder:
 
     def _manifest(self, files, chunks, failures, fingerprint, report, previous_dir) -> dict[str, Any]:
         per_file: dict[str, dict[str, Any]] = {}
+        skips = {s["path"]: s["reason"] for s in report.skipped}
         for file in files:
             entry = {"sha256": file.sha256, "size": file.size}
-            why = file.skip or failures.get(file.source, "")
+            why = skips.get(file.source, "")
             entry.update({"skip": why} if why else {"chunks": 0})
             per_file[file.source] = entry
         for chunk in chunks:
@@ -248,13 +252,46 @@ class Builder:
                 "parent": previous_dir.name if previous_dir else None, "counts": {"chunks": len(chunks), "files": len(per_file)}}
 
 
-def rollback(index_dir: Path) -> str:
-    """Point the index back at the generation the serving one was built from."""
-    from rag.errors import IndexMissing
+def _rows(generation: Path) -> list[dict[str, Any]] | None:
+    try:
+        return store.read_rows(generation)
+    except (OSError, ValueError):
+        return None
 
-    manifest = store.read_manifest(store.current_dir(index_dir))
-    parent = manifest.get("parent")
-    if not parent or not (store.generations_dir(index_dir) / parent / "manifest.json").is_file():
-        raise IndexMissing("there is no earlier generation to roll back to")
-    store.point_at(index_dir, parent)
-    return parent
+
+def _known_vectors(generation: Path) -> dict[str, np.ndarray]:
+    """Text hash -> vector from an earlier generation; nothing when its files disagree (then the
+    texts are embedded again rather than paired with the wrong vectors)."""
+    try:
+        vectors = store.read_vectors(generation)
+        hashes = json.loads((generation / "texts.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if vectors.ndim != 2 or len(vectors) != len(hashes):
+        return {}
+    return dict(zip(hashes, vectors))
+
+
+@contextmanager
+def _locked(index_dir: Path):
+    """The index lock: an OS file lock, so a killed build releases it with its process."""
+    from filelock import FileLock, Timeout
+
+    try:
+        with FileLock(str(index_dir / "lock"), timeout=600):
+            yield
+    except Timeout as exc:
+        raise IndexBusy(f"another `rag index` has held {index_dir}/lock for 10 minutes; "
+                        "wait for it or stop it") from exc
+
+
+def rollback(index_dir: Path) -> str:
+    """Point the index back at the generation the serving one was built from (under the lock,
+    so it cannot interleave with a build)."""
+    with _locked(index_dir):
+        manifest = store.read_manifest(store.current_dir(index_dir))
+        parent = manifest.get("parent")
+        if not parent or not (store.generations_dir(index_dir) / parent / "manifest.json").is_file():
+            raise IndexMissing("there is no earlier generation to roll back to")
+        store.point_at(index_dir, parent)
+        return parent

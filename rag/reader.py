@@ -1,91 +1,272 @@
-"""Reading the corpus folder: which files become `Document`s and which are skipped, and why.
+"""Reading the corpus folder: which files become `Document`s, and why the others are skipped.
 
-Markdown and plain text are read as written, so chunk spans map into the file exactly. Nothing
-outside the corpus folder is read: symlinks that leave it are skipped, like binary, empty,
-oversized, hidden and unreadable files; each skip carries a reason for the index report.
+Markdown and plain text keep the file's text (spans map into it); HTML becomes extracted text
+(`rag.html`). Nothing outside the corpus folder is opened: links leaving it, hidden entries and
+special files are skipped with a reason that the index report and manifest keep.
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
+import os
+import re
+import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from rag import markdown
+from rag import html, markdown, sentences
+from rag.errors import CorpusError
 from rag.records import Block, Document
-from rag.sentences import split_lines
 
 MARKDOWN = {".md", ".markdown"}
 TEXT = {".txt"}
-SUFFIXES = MARKDOWN | TEXT
+HTML = {".html", ".htm"}
+SUFFIXES = MARKDOWN | TEXT | HTML
+# Line breaks that str.splitlines() sees and markdown-it does not; replaced one-for-one by a space
+# so line maps agree and every offset still points at the same place in the file.
+ODD_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+SENTENCE_END = re.compile(r"[.!?][\"')\]*_]*\s+")
+BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
+UTF8_MULTIBYTE = re.compile("[^\x00-\x7f\ufffd]")  # a character only valid UTF-8 decodes to
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 @dataclass(frozen=True)
 class SourceFile:
     """A file found in the corpus: its path relative to the corpus, and its content hash."""
 
-    source: str
+    source: str  # relative, forward slashes; a skipped folder ends in "/"
     path: Path
     sha256: str
     size: int
     skip: str = ""  # why it is not indexed; "" when it is
 
 
-def _relative(root: Path, path: Path) -> str:
-    return path.relative_to(root).as_posix()
+# -- finding files -------------------------------------------------------------------------------
 
-
-def _skip_reason(root: Path, path: Path, max_bytes: int) -> str:
-    if any(part.startswith(".") for part in path.relative_to(root).parts):
-        return "hidden"
-    if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
-        return "symlink pointing outside the corpus"
-    if path.suffix.lower() not in SUFFIXES:
-        return f"unsupported type {path.suffix or '(none)'}"
-    size = path.stat().st_size
-    if size == 0:
-        return "empty"
-    if size > max_bytes:
-        return f"larger than the {max_bytes:,}-byte cap"
-    return ""
-
-
-def scan(root: Path, max_bytes: int) -> Iterator[SourceFile]:
-    """Every regular file under `root`, sorted, with its hash or the reason it is skipped."""
-    for path in sorted(p for p in root.rglob("*") if p.is_file() or p.is_symlink()):
-        source = _relative(root, path)
+def _entries(root: Path, exclude: Path | None) -> Iterator[tuple[str, Path, str]]:
+    """(source, path, skip reason) of every entry worth reporting. Iterative, so 50-deep folders
+    cost no recursion; hidden and linked folders are reported once and never entered."""
+    stack = [root]
+    while stack:
+        folder = stack.pop()
         try:
-            reason = _skip_reason(root, path, max_bytes)
-            data = b"" if reason else path.read_bytes()
+            with os.scandir(folder) as listing:
+                entries = list(listing)
         except OSError as exc:
-            reason, data = f"unreadable ({exc.strerror or exc})", b""
-        if not reason and b"\0" in data[:8192]:
-            reason = "binary"
-        yield SourceFile(source, path, hashlib.sha256(data).hexdigest() if data else "", len(data), reason)
+            if folder == root:
+                raise CorpusError(f"cannot list the corpus folder {root}: {exc.strerror}") from exc
+            yield folder.relative_to(root).as_posix() + "/", folder, f"unreadable folder ({exc.strerror})"
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            source = path.relative_to(root).as_posix()
+            is_dir = entry.is_dir(follow_symlinks=False)
+            if entry.name.startswith("."):
+                yield source + ("/" if is_dir else ""), path, "hidden"
+            elif is_dir and exclude is not None and path.resolve() == exclude:
+                continue  # the index folder kept inside the corpus: our own output, not a source
+            elif is_dir:
+                stack.append(path)
+            else:
+                yield source, path, ""
 
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _open(path: Path) -> int:
+    """A read-only descriptor; O_NOFOLLOW so a link swapped in after the check is not followed,
+    O_NONBLOCK so a FIFO cannot hang the build (it is then refused as not a regular file)."""
+    return os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+
+
+def _read_capped(path: Path, max_bytes: int) -> bytes | str:
+    """The file's bytes, or the reason it is skipped. Reads at most `max_bytes + 1` bytes."""
+    fd = _open(path)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return "not a regular file"
+        if info.st_size > max_bytes:
+            return f"larger than the {max_bytes:,}-byte cap"
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    finally:
+        os.close(fd)
+    if len(data) > max_bytes:  # it grew since fstat
+        return f"larger than the {max_bytes:,}-byte cap"
+    return data if data.strip() else "empty"
+
+
+def is_binary(data: bytes) -> bool:
+    """NUL bytes (outside UTF-16) or mostly control bytes in the first 8 KB."""
+    head = data[:8192]
+    if head.startswith(UTF16_BOMS):
+        return False
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32 or b == 127)
+    return b"\0" in head or controls > len(head) // 10
+
+
+def _examine(real_root: str, source: str, path: Path, max_bytes: int) -> SourceFile:
+    target = path
+    if path.is_symlink():
+        real = os.path.realpath(path)
+        if not _inside(real, real_root):
+            return SourceFile(source, path, "", 0, "symlink pointing outside the corpus")
+        if os.path.isdir(real):
+            return SourceFile(source, path, "", 0, "link to a folder (not followed; its files are "
+                                                   "indexed under their own paths)")
+        target = Path(real)
+    if path.suffix.lower() not in SUFFIXES:
+        return SourceFile(source, path, "", 0, f"unsupported type {path.suffix or '(none)'}")
+    try:
+        data = _read_capped(target, max_bytes)
+    except OSError as exc:
+        return SourceFile(source, path, "", 0, f"unreadable ({exc.strerror or exc})")
+    if isinstance(data, str):
+        return SourceFile(source, path, "", 0, data)
+    if is_binary(data):
+        return SourceFile(source, path, "", len(data), "binary")
+    return SourceFile(source, path, hashlib.sha256(data).hexdigest(), len(data))
+
+
+def scan(root: Path, max_bytes: int, exclude: Path | None = None) -> Iterator[SourceFile]:
+    """Every entry under `root`, sorted by path, with its hash or the reason it is skipped.
+    `exclude` (the index folder, if it lives in the corpus) is passed over silently."""
+    real_root = os.path.realpath(root)
+    exclude = exclude.resolve() if exclude is not None else None
+    for source, path, skip in sorted(_entries(root, exclude)):
+        yield SourceFile(source, path, "", 0, skip) if skip else \
+            _examine(real_root, source, path, max_bytes)
+
+
+# -- turning a file into a Document ------------------------------------------------------------
 
 def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM); anything else is decoded with replacement characters."""
-    return data.decode("utf-8-sig", errors="replace")
+    """UTF-8 (with or without BOM) or UTF-16 with a BOM. Otherwise: a few bad bytes in UTF-8 text
+    become U+FFFD and the file is indexed, since one stray byte should not hide a document;
+    text in a legacy encoding (cp1252, Shift-JIS...) is recognised by charset-normalizer when it
+    is installed; anything still mostly undecodable raises ValueError, so it is skipped."""
+    if data.startswith(UTF16_BOMS):
+        return data.decode("utf-16", errors="replace")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("utf-8-sig", errors="replace")
+    bad = text.count("\ufffd")
+    if bad <= len(text) // 100 or (UTF8_MULTIBYTE.search(text) and bad <= len(text) // 10):
+        return text  # UTF-8 with a few stray bytes
+    guessed = _guess(data)
+    if guessed is not None:
+        return guessed
+    if bad > len(text) // 10:
+        raise ValueError("not text in UTF-8 or any encoding recognised")
+    return text
 
 
-def read(file: SourceFile) -> Document:
-    """Parse a file into a `Document`. The text is the file's text, unchanged."""
-    text = decode(file.path.read_bytes())
-    if file.path.suffix.lower() in MARKDOWN:
+def _guess(data: bytes) -> str | None:
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:
+        return None
+    matches = from_bytes(data)
+    best = matches.best()
+    if best is None:
+        return None
+    # Western text often fits cp1250/cp1257 as well as cp1252; on a tie, the far more common wins.
+    tied = [m for m in matches if m.encoding == "cp1252" and m.chaos <= best.chaos
+            and m.coherence >= best.coherence]
+    return str(tied[0] if tied else best)
+
+
+def _verified(file: SourceFile) -> bytes:
+    """The bytes again, checked against the hash taken by `scan`: a file edited in between is
+    refused, so the manifest never records a hash of content other than what was indexed."""
+    data = _read_capped(file.path.resolve() if file.path.is_symlink() else file.path, file.size)
+    if isinstance(data, str) or hashlib.sha256(data).hexdigest() != file.sha256:
+        raise ValueError("changed while being indexed; run `rag index` again")
+    return data
+
+
+def read(file: SourceFile, max_chars: int = 900) -> Document:
+    """Parse a file into a `Document`. For Markdown and text, `Document.text` is the file's text;
+    for HTML it is the text extracted from it. Blocks too long for the chunker to cut cheaply
+    (over twice `max_chars`, or holding a sentence longer than it) are cut here, in linear time."""
+    text = decode(_verified(file))
+    suffix = file.path.suffix.lower()
+    if suffix in HTML:
+        document = html.document(file.source, text)
+    elif suffix in MARKDOWN:
+        text = ODD_BREAKS.sub(" ", text)
         title, blocks, claims = markdown.parse(text)
-        return Document(file.source, text, title or Path(file.source).stem, blocks, claims)
-    return _plain(file.source, text)
+        document = Document(file.source, text, title or Path(file.source).stem, blocks, claims)
+    else:
+        document = _plain(file.source, ODD_BREAKS.sub(" ", text))
+    return replace(document, blocks=tuple(b for block in document.blocks
+                                          for b in _cut(document.text, block, max_chars)))
 
 
 def _plain(source: str, text: str) -> Document:
     """Plain text: paragraphs separated by blank lines, under one heading (the file name)."""
-    title = Path(source).stem
-    blocks, position = [], 0
-    for paragraph in text.split("\n\n"):
-        spans = split_lines(paragraph, position, skip_headings=False)
-        if spans:
-            blocks.append(Block((title,), spans[0][0], spans[-1][1], "prose"))
-        position += len(paragraph) + 2
+    title, blocks, position = Path(source).stem, [], 0
+    for gap in [*BLANK_LINE.finditer(text), None]:
+        end = gap.start() if gap else len(text)
+        paragraph = text[position:end]
+        if paragraph.strip():
+            start = position + len(paragraph) - len(paragraph.lstrip())
+            blocks.append(Block((title,), start, position + len(paragraph.rstrip()), "prose"))
+        position = gap.end() if gap else len(text)
     return Document(source, text, title, tuple(blocks), markdown.claim_definitions(text))
+
+
+# -- long blocks ---------------------------------------------------------------------------------
+
+def _needs_cut(text: str, block: Block, max_chars: int) -> bool:
+    length = block.end - block.start
+    if length <= max_chars:
+        return False
+    if length > 2 * max_chars:
+        return True
+    if block.kind == "table":
+        return False  # a table stays whole up to twice the limit, like the chunker keeps it
+    ends = [block.start] + [e for _, e in sentences.split_lines(text[block.start:block.end], block.start)]
+    return any(b - a > max_chars for a, b in zip(ends, ends[1:]))
+
+
+def _cut_point(text: str, start: int, limit: int, hard_end: int, rows: bool) -> int:
+    """Where a piece starting at `start` ends: after the last sentence (or table row) within
+    `limit` chars, else at the last space in its second half, else at `limit` exactly."""
+    end = min(start + limit, hard_end)
+    if end == hard_end:
+        return end
+    window = text[start:end]
+    best = window.rfind("\n") + 1 if rows else 0
+    for match in () if rows else SENTENCE_END.finditer(window):
+        best = match.start() + len(match.group().rstrip())
+    if best == 0:
+        space = max(window.rfind(" ", limit // 2), window.rfind("\n", limit // 2))
+        best = space if space > 0 else len(window)
+    return start + best
+
+
+def _cut(text: str, block: Block, max_chars: int) -> Iterator[Block]:
+    """The block, or consecutive pieces of it of at most `max_chars`. Only the first piece keeps
+    a table or FAQ kind (and the FAQ key): the rest are prose under the same heading."""
+    if not _needs_cut(text, block, max_chars):
+        yield block
+        return
+    start, first = block.start, True
+    while start < block.end:
+        end = _cut_point(text, start, max_chars, block.end, block.kind == "table")
+        piece = text[start:end]
+        if piece.strip():
+            a = start + len(piece) - len(piece.lstrip())
+            b = start + len(piece.rstrip())
+            yield Block(block.path, a, b, *((block.kind, block.key) if first else ("prose", "")))
+            first = False
+        start = end

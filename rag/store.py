@@ -80,9 +80,8 @@ def write_generation(index_dir: Path, name: str, files: dict[str, Any]) -> Path:
                 np.save(handle, content)
         else:
             target.write_bytes(content)
-    for path in sorted(tmp.rglob("*")):
-        if path.is_file():
-            _fsync_path(path)
+    for path in sorted(tmp.rglob("*")):  # files and sub-folders (bm25/) alike
+        _fsync_path(path)
     _fsync_path(tmp)
     os.replace(tmp, final)
     _fsync_path(final.parent)
@@ -95,15 +94,19 @@ def point_at(index_dir: Path, name: str) -> None:
 
 
 def prune(index_dir: Path, keep: set[str]) -> None:
-    """Remove leftovers of failed builds and generations beyond the newest KEEP_GENERATIONS."""
+    """Remove leftovers of failed builds and generations beyond the newest KEEP_GENERATIONS.
+    A doomed generation is renamed away before it is deleted, so a crash mid-delete never leaves
+    a half-deleted generation that `--rollback` could point at."""
     root = generations_dir(index_dir)
     if not root.is_dir():
         return
     names = sorted((p.name for p in root.iterdir() if not p.name.startswith(".")), reverse=True)
-    doomed = [root / n for n in names[KEEP_GENERATIONS:] if n not in keep]
-    doomed += [p for p in root.iterdir() if p.name.startswith(".tmp-")]
-    for path in doomed:
-        shutil.rmtree(path, ignore_errors=True)
+    for name in names[KEEP_GENERATIONS:]:
+        if name not in keep:
+            os.replace(root / name, root / f".trash-{name}")
+    for path in root.iterdir():
+        if path.name.startswith((".tmp-", ".trash-")):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def chunks_jsonl(rows: list[dict[str, Any]]) -> bytes:

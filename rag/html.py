@@ -1,0 +1,139 @@
+"""HTML files as Markdown-like text, so they chunk exactly like Markdown.
+
+beautifulsoup4 (stdlib "html.parser" backend) reads the page; scripts, styles, navigation and
+forms are dropped; headings become "#" lines, lists "- " items and tables pipe tables. The
+Document's text is that extracted text: chunk spans map into it, not into the file's bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from rag import markdown
+from rag.records import Document
+
+DROPPED = {"script", "style", "nav", "noscript", "template", "head", "iframe", "svg", "canvas",
+           "form", "button", "select", "object", "embed"}
+HEADINGS = {f"h{n}": n for n in range(1, 7)}
+LISTS = {"ul", "ol"}
+BLOCKS = {"p", "div", "section", "article", "main", "header", "footer", "aside", "blockquote",
+          "figure", "figcaption", "address", "dl", "dt", "dd", "details", "summary", "li", "hr",
+          "body", "html", "center", "fieldset", "caption"}
+# A paragraph starting like Markdown structure ("# ", "- ", "1. ", "> ", "|") is escaped, so
+# it stays a paragraph.
+STRUCTURE_START = re.compile(r"^(#{1,6}\s|[-*+]\s|\d+[.)]\s|>|\||```|~~~|={3,}|-{3,})")
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _escape(text: str) -> str:
+    return "\\" + text if STRUCTURE_START.match(text) else text
+
+
+class _Writer:
+    """Walks the parsed tree and collects Markdown blocks; inline text gathers until a block ends."""
+
+    def __init__(self):
+        self.blocks: list[str] = []
+        self.inline: list[str] = []
+
+    def flush(self) -> None:
+        text = _words("".join(self.inline))
+        if text:
+            self.blocks.append(_escape(text))
+        self.inline = []
+
+    def walk(self, node) -> None:
+        from bs4 import NavigableString, Tag
+
+        for child in node.children:
+            if isinstance(child, NavigableString):
+                if type(child) is NavigableString:  # not a comment, doctype or CDATA
+                    self.inline.append(str(child))
+            elif isinstance(child, Tag):
+                self.element(child)
+
+    def element(self, tag) -> None:
+        name = tag.name
+        if name in DROPPED:
+            return
+        if name in HEADINGS or name in LISTS or name in ("table", "pre"):
+            self.flush()
+            block = self._heading(tag) if name in HEADINGS else self._list(tag, 0) if name in LISTS \
+                else _table(tag) if name == "table" else _fenced(tag)
+            if block:
+                self.blocks.append(block)
+        elif name == "br":
+            self.inline.append(" ")
+        elif name in BLOCKS:
+            self.flush()
+            self.walk(tag)
+            self.flush()
+        else:
+            self.walk(tag)
+
+    def _heading(self, tag) -> str:
+        text = _words(tag.get_text(" "))
+        return f"{'#' * HEADINGS[tag.name]} {text}" if text else ""
+
+    def _list(self, tag, depth: int) -> str:
+        lines = []
+        for number, item in enumerate(tag.find_all("li", recursive=False), start=1):
+            nested = [sub.extract() for sub in item.find_all(LISTS) if sub.find_parent("li") is item]
+            marker = f"{number}." if tag.name == "ol" else "-"
+            text = _words(_Writer.text_of(item))
+            if text:
+                lines.append(f"{'   ' * depth}{marker} {text}")
+            lines.extend(self._list(sub, depth + 1) for sub in nested)
+        return "\n".join(line for line in lines if line)
+
+    @staticmethod
+    def text_of(tag) -> str:
+        writer = _Writer()
+        writer.walk(tag)
+        writer.flush()
+        return " ".join(writer.blocks)
+
+
+def _cell(tag) -> str:
+    return _words(_Writer.text_of(tag)).replace("|", "\\|") or " "
+
+
+def _table(tag) -> str:
+    """A pipe table; the first row is the header. Nested tables stay inside their cell's text."""
+    rows = [[_cell(c) for c in tr.find_all(["td", "th"], recursive=False)]
+            for tr in tag.find_all("tr") if tr.find_parent("table") is tag]
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        return ""
+    width = max(len(r) for r in rows)
+    rows = [r + [" "] * (width - len(r)) for r in rows]
+    lines = ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join([lines[0], "|" + " --- |" * width, *lines[1:]])
+
+
+def _fenced(tag) -> str:
+    code = tag.get_text().strip("\n")
+    return f"```\n{code.replace('```', 'ʼʼʼ')}\n```" if code.strip() else ""
+
+
+def to_markdown(html: str) -> tuple[str, str]:
+    """(Markdown-like text, the page's <title>) of an HTML page."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    title = _words(soup.title.get_text()) if soup.title else ""
+    writer = _Writer()
+    writer.walk(soup)
+    writer.flush()
+    return "\n\n".join(writer.blocks) + "\n", title
+
+
+def document(source: str, html: str) -> Document:
+    """A `Document` whose text is the page's extracted text (spans map into that text)."""
+    text, page_title = to_markdown(html)
+    title, blocks, claims = markdown.parse(text)
+    return Document(source, text, title or page_title or Path(source).stem, blocks, claims)
