@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rag import lexical
-from rag.sentences import abbreviation_before
+from rag.sentences import ABBREVIATION_REACH, abbreviation_before
 from rag.chunker import readable_sentences
 from rag.records import Citation, Claim, Passage
 
@@ -39,7 +39,7 @@ def split_answer(text: str) -> list[str]:
     """Answer sentences, each with the citation labels and claim markers that follow it."""
     sentences, start = [], 0
     for match in _SENTENCE_END.finditer(text):
-        if abbreviation_before(text[start:match.start() + 1]):
+        if abbreviation_before(text[max(start, match.start() - ABBREVIATION_REACH):match.start() + 1]):
             continue  # "vs." or "e.g." ends no sentence
         if text[start:match.end()].strip():
             sentences.append(text[start:match.end()].strip())

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from rag import lexical, store
+from rag import dense, lexical, store
 from rag.chunker import search_text
 from rag.errors import IndexMismatch
 from rag.records import Chunk, Claim, Hit
@@ -24,23 +24,10 @@ RRF_K = 60  # the usual reciprocal-rank-fusion constant: rank 1 counts ~2x rank 
 # Relative-score fusion keeps how far ahead a hit is, which RRF throws away; on the eval sets it
 # measured better (docs/RETRIEVAL.md: MRR 0.917 vs 0.867 for RRF). Equal weights, not tuned.
 FUSION = "score"
-EXACT_LIMIT = 50_000  # keys; above this an HNSW graph replaces exact search (docs/PERFORMANCE.md)
 
 
 def chunk_terms(chunk: Chunk) -> list[str]:
     return lexical.terms(search_text(chunk) + "\n" + chunk.key)
-
-
-def _dense_index(keys: np.ndarray):
-    import faiss
-
-    if len(keys) > EXACT_LIMIT:
-        index = faiss.IndexHNSWFlat(keys.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-    else:
-        index = faiss.IndexFlatIP(keys.shape[1])
-    index.add(np.ascontiguousarray(keys, dtype=np.float32))
-    return index
 
 
 def _key_table(rows: Sequence[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
@@ -56,7 +43,8 @@ def build_files(chunks: Sequence[Chunk], rows: Sequence[dict[str, Any]], vectors
     import faiss
 
     key_rows, _ = _key_table(rows)
-    dense = _dense_index(vectors[key_rows] if len(key_rows) else np.zeros((0, vectors.shape[1]), np.float32))
+    dense_index = dense.make_dense_index(
+        vectors[key_rows] if len(key_rows) else np.zeros((0, vectors.shape[1]), np.float32))
     corpus = [chunk_terms(c) or ["_"] for c in chunks]  # bm25s needs a token per document
 
     def write_bm25(folder: Path) -> None:
@@ -65,7 +53,7 @@ def build_files(chunks: Sequence[Chunk], rows: Sequence[dict[str, Any]], vectors
             retriever.index(corpus, show_progress=False)
         retriever.save(str(folder), show_progress=False)
 
-    return {"dense.faiss": lambda path: faiss.write_index(dense, str(path)), "bm25": write_bm25}
+    return {"dense.faiss": lambda path: faiss.write_index(dense_index, str(path)), "bm25": write_bm25}
 
 
 class Index:
@@ -85,6 +73,8 @@ class Index:
         key_rows, self.key_owner = _key_table(rows)
         self.keys = vectors[key_rows]
         self.dense = faiss.read_index(str(generation / "dense.faiss"))
+        dense.set_search_params(self.dense, depth=50)  # efSearch does not survive write/read
+        dense.configure_threads()  # one OpenMP thread: single queries are slower with two
         self.bm25 = bm25s.BM25.load(str(generation / "bm25"), show_progress=False) if self.chunks else None
         self.vocab = set(self.bm25.vocab_dict) if self.bm25 is not None else set()
         self.terms = [set(chunk_terms(c)) for c in self.chunks]

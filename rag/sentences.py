@@ -11,6 +11,7 @@ import re
 
 _BOUNDARY = re.compile(r"[.!?][*_\"')\]]*(?:\s+\[\d+\])*(?=\s+(?!\[\d+\])[\"'*_(\[]*[A-Z0-9$])")
 _NO_BREAK = re.compile(r"(?:\b(?:vs|e\.g|i\.e|etc|Mr|Mrs|Dr|St|approx|No|Inc|Ltd|U\.S)\.)$", re.I)
+ABBREVIATION_REACH = 8  # the longest abbreviation above, "approx", plus a separator
 _MARKUP = re.compile(r"^(?:#{1,6}\s+|[-*+]\s+|\d+[.)]\s+|>\s*)")
 
 
@@ -19,7 +20,9 @@ def split(text: str, offset: int = 0) -> list[tuple[int, int]]:
     spans, start = [], 0
     for match in _BOUNDARY.finditer(text):
         end = match.end()
-        if abbreviation_before(text[start:match.start() + 1]):
+        # Only the last few characters can hold an abbreviation: looking at the whole sentence so
+        # far would make a line full of "e.g." quadratic.
+        if abbreviation_before(text[max(start, match.start() - ABBREVIATION_REACH):match.start() + 1]):
             continue
         spans.append((start, end))
         start = end
