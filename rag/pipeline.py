@@ -42,17 +42,19 @@ class Assistant:
         self.top_k = top_k
         self.gate_threshold = gate_threshold
         self._index: Index | None = None
+        self._stamp: tuple[int, int] | None = None  # identity of the CURRENT file last loaded
         self._lock = threading.Lock()
 
     def index(self) -> Index:
-        """The serving generation; reloaded when `CURRENT` names another one (one small read)."""
-        name = store.current_name(self.index_dir)
-        if self._index is None or self._index.generation.name != name:
+        """The serving generation. Each question costs one stat of `CURRENT`; only when a build
+        has replaced it is the new generation loaded (and checked against the embedder)."""
+        stamp = store.pointer_stamp(self.index_dir)
+        if self._index is None or stamp != self._stamp:
             with self._lock:
-                if self._index is None or self._index.generation.name != name:
+                if self._index is None or stamp != self._stamp:
                     loaded = Index(store.current_dir(self.index_dir))
                     loaded.check(self.embedder.id)
-                    self._index = loaded
+                    self._index, self._stamp = loaded, stamp
         return self._index
 
     def warm_up(self) -> None:

@@ -36,6 +36,16 @@ def current_name(index_dir: Path) -> str | None:
         return None
 
 
+def pointer_stamp(index_dir: Path) -> tuple[int, int] | None:
+    """(inode, mtime) of `CURRENT`: every flip replaces the file, so a new stamp means a new
+    generation, learnt without reading anything."""
+    try:
+        status = os.stat(index_dir / "CURRENT")
+    except FileNotFoundError:
+        return None
+    return status.st_ino, status.st_mtime_ns
+
+
 def current_dir(index_dir: Path) -> Path:
     name = current_name(index_dir)
     if name is None or not (generations_dir(index_dir) / name / "manifest.json").is_file():
