@@ -150,17 +150,24 @@ def _follower(best: Candidate, ranked: list[Candidate], question: str) -> Candid
     return None
 
 
+def _runners_up(best: Candidate, ranked: list[Candidate]) -> list[Candidate]:
+    """Candidates close enough behind the best one to join the answer."""
+    return [c for c in ranked[1:] if c.score >= SECOND_SENTENCE_RATIO * best.score]
+
+
+def _fuller_fact(best: Candidate, ranked: list[Candidate], question: str) -> Candidate | None:
+    """A runner-up stating the kind of fact asked for more fully than the best sentence (a month
+    and year where the best has only a year): the fact asked for outranks anything else."""
+    best_states = states_wanted_fact(question, best.text)
+    return next((c for c in _runners_up(best, ranked) if states_wanted_fact(question, c.text) > best_states), None)
+
+
 def _supporter(best: Candidate, ranked: list[Candidate], request: Request) -> Candidate | None:
-    """A close runner-up that adds a question word the best sentence lacks, or states the kind of
-    fact asked for when the best one does not."""
+    """A runner-up that adds a word of the question the best sentence lacks."""
     importance = _importance(request)
-    best_states = states_wanted_fact(request.question, best.text)
-    for candidate in ranked[1:]:
-        if candidate.score < SECOND_SENTENCE_RATIO * best.score:
-            return None
+    for candidate in _runners_up(best, ranked):
         adds = {t for t in importance if t in candidate.terms and t not in best.terms}
-        if any(importance[t] == 1.0 for t in adds) or (
-                not best_states and states_wanted_fact(request.question, candidate.text)):
+        if any(importance[t] == 1.0 for t in adds):
             return candidate
     return None
 
@@ -170,7 +177,8 @@ def choose(ranked: list[Candidate], request: Request) -> list[Candidate]:
     if not ranked:
         return []
     best = ranked[0]
-    extra = _follower(best, ranked, request.question) or _supporter(best, ranked, request)
+    extra = _fuller_fact(best, ranked, request.question) or _follower(best, ranked, request.question) \
+        or _supporter(best, ranked, request)
     chosen = [best, extra] if extra is not None else [best]
     return sorted(chosen[:MAX_SENTENCES], key=lambda c: (c.rank, c.index))
 
