@@ -54,3 +54,32 @@ def test_near_miss_questions_are_refused(bot, question):
     answer = bot.ask(question)
     assert answer.refused
     assert "never mentions" in answer.text
+
+
+def test_a_question_about_something_no_passage_mentions_is_refused(bot):
+    """The form of the question shows what it asks about; no passage mentions it, so no neighbouring
+    figure may stand in for it."""
+    for question in ["How many employees does the coffee shop have?", "What is the Danube's depth?"]:
+        answer = bot.ask(question)
+        assert answer.refused, answer.text
+        assert not answer.citations
+
+
+def test_the_thing_asked_about_found_beside_the_name_is_answered(bot):
+    answer = bot.ask("How many countries does the Danube flow through?")
+    assert not answer.refused
+    assert "ten countries" in answer.text
+
+
+def test_the_thing_asked_about_must_stand_beside_the_name_not_elsewhere():
+    """'parameters' appears in a passage, but not in one about GPT-5: refused."""
+    from rag.gate import unanswered_focus
+    from rag.records import Chunk, Hit
+
+    def hit(text):
+        return Hit(Chunk(text[:8], "a.md", "S", text, 0, len(text)), 1.0)
+
+    hits = [hit("Open-weight models release their trained parameters."), hit("Teams keep GPT-5 for hard cases.")]
+    assert unanswered_focus("How many parameters does GPT-5 have?", hits) == "parameters"
+    assert unanswered_focus("How many parameters do open-weight models release?", hits) == ""
+    assert unanswered_focus("What's the weather? It's fine.", hits) == ""

@@ -44,11 +44,13 @@ def test_every_off_topic_question_is_refused(judged):
     assert missed == []
 
 
-@pytest.mark.xfail(reason="near-misses whose missing fact has no unknown name (GPT-5's parameter count, "
-                          "OpenAI's revenue) score like answerable questions; see docs/RETRIEVAL.md", strict=False)
-def test_every_near_miss_is_refused(judged):
+def test_near_misses_are_refused(judged):
+    """Near-misses (the right topic, a fact the corpus lacks) are refused when the question names
+    something unknown or its form shows what it asks about. Two of twelve show neither (GPT-5's
+    training cost, ChatGPT's programming language) and still get a neighbouring sentence: see
+    docs/RETRIEVAL.md. This holds the line at those two."""
     missed = [item["id"] for item, result, _ in judged if item.get("kind") == "near-miss" and not result["refused"]]
-    assert missed == []
+    assert len(missed) <= 2, missed
 
 
 def test_at_most_one_answerable_question_is_refused(judged):
