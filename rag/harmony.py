@@ -12,7 +12,6 @@ from dataclasses import dataclass
 MARKER = re.compile(r"<\|([A-Za-z_]*)\|>")
 PARTIAL = re.compile(r"<(\|[A-Za-z_]*(\|)?)?$")  # a marker cut off at the end of a piece
 END_MARKERS = frozenset({"end", "return", "call"})
-STOP_MARKERS = ("<|return|>", "<|call|>", "<|end|>")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ answer, its question; a chunk scores by its best key.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -167,6 +166,3 @@ def relative_scores(rankings: Sequence[dict[int, float]]) -> dict[int, float]:
 def load(index_dir: Path) -> Index:
     return Index(store.current_dir(index_dir))
 
-
-def manifest_summary(index_dir: Path) -> dict[str, Any]:
-    return json.loads((store.current_dir(index_dir) / "manifest.json").read_text())

@@ -66,3 +66,32 @@ def article_bot(article_settings):
     from rag.service import assistant
 
     return assistant(article_settings)
+
+
+# Tiny random LLMs with real tokenizers, for the prompt and generator tests; built once.
+
+
+@pytest.fixture(scope="session")
+def article_text() -> str:
+    return (ARTICLE_CORPUS / "article.md").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def harmony_tok(article_text: str):
+    from rag.tinymodels import harmony_tokenizer
+
+    return harmony_tokenizer(article_text)
+
+
+@pytest.fixture(scope="session")
+def tiny_llama(tmp_path_factory: pytest.TempPathFactory, article_text: str) -> Path:
+    from rag.tinymodels import build_llama
+
+    return build_llama(tmp_path_factory.mktemp("models") / "tiny-llama", article_text)
+
+
+@pytest.fixture(scope="session")
+def tiny_gpt_oss(tmp_path_factory: pytest.TempPathFactory, article_text: str) -> Path:
+    from rag.tinymodels import build_gpt_oss
+
+    return build_gpt_oss(tmp_path_factory.mktemp("models") / "tiny-gpt-oss", article_text)

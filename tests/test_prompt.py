@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest_models import article_text, fixed_request, harmony_tok, make_chunk  # noqa: F401
+from llm_requests import fixed_request, make_chunk
 
 from rag.generators.base import Request, label_passages
 from rag.prompt import build_messages, count_tokens, fit_passages, format_passage, render, sanitize

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest_models import article_text, fixed_request, make_chunk, tiny_gpt_oss, tiny_llama  # noqa: F401
+from llm_requests import fixed_request, make_chunk
 
 from rag.errors import ModelUnavailable
 from rag.generators.base import Request, label_passages

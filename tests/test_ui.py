@@ -8,7 +8,6 @@ import copy
 from types import SimpleNamespace
 
 import gradio as gr
-import pytest
 
 from rag.errors import RagError
 from rag.generators.canned import CannedGenerator
