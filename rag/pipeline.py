@@ -96,7 +96,7 @@ class Assistant:
                 pieces.append(event.text)
             yield event
         timings["generate"] = _ms(generate_start)
-        checked = verify("".join(pieces), passages, index.claims)
+        checked = verify("".join(pieces), self.generator.passages_for(request), index.claims)
         timings["total"] = _ms(started)
         yield Done(Answer(question, query, checked.text, False, self.generator.name, self.generator_reason,
                           checked.citations, checked.claims, hits, "".join(thinking), checked.unverified,

@@ -51,6 +51,11 @@ class Generator(ABC):
     def stream(self, request: Request) -> Iterator[Thinking | Token]:
         """Yield the answer as it is produced. Cite passages as "[A]", "[B]", by their labels."""
 
+    def passages_for(self, request: Request) -> tuple[Passage, ...]:
+        """The passages the generator really reads (an LLM may drop some to fit its context):
+        citations are checked against these, never against passages it did not see."""
+        return request.passages
+
 
 def label_for(rank: int) -> str:
     """Passage labels: A..Z, then AA, AB...; letters can never be confused with claims like [1]."""

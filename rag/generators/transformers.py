@@ -20,7 +20,7 @@ from rag.generators.base import Generator, Request
 from rag.harmony import HarmonyParser, Piece
 from rag.prompt import build_messages, count_tokens, fit_passages, render
 from rag.generators.serving import Batcher, FairQueue, Sampling
-from rag.records import Thinking, Token
+from rag.records import Passage, Thinking, Token
 
 log = logging.getLogger("rag")
 
@@ -100,12 +100,16 @@ class TransformersGenerator(Generator):
         assert self._loaded is not None
         return self._loaded.tokenizer
 
+    def passages_for(self, request: Request) -> tuple[Passage, ...]:
+        """The passages that fit into what the rest of the prompt leaves of `max_prompt_tokens`."""
+        tokenizer = self.tokenizer()
+        rest = count_tokens(tokenizer, render(tokenizer, build_messages(request, ()), self.reasoning_effort))
+        return fit_passages(request.passages, tokenizer, self.max_prompt_tokens - rest)
+
     def prompt_ids(self, request: Request) -> list[int]:
-        """The prompt as token ids; passages are fitted into what the rest of the prompt leaves."""
-        tokenizer, effort = self.tokenizer(), self.reasoning_effort
-        rest = count_tokens(tokenizer, render(tokenizer, build_messages(request, ()), effort))
-        passages = fit_passages(request.passages, tokenizer, self.max_prompt_tokens - rest)
-        prompt = render(tokenizer, build_messages(request, passages), effort)
+        """The prompt as token ids, with the passages that fit."""
+        tokenizer = self.tokenizer()
+        prompt = render(tokenizer, build_messages(request, self.passages_for(request)), self.reasoning_effort)
         return tokenizer(prompt, add_special_tokens=False)["input_ids"]
 
     def _sampling(self) -> Sampling:

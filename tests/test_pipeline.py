@@ -1,0 +1,27 @@
+"""The pipeline checks an LLM's citations against the passages it really read."""
+
+from rag.embedder import make
+from rag.generators.base import Generator
+from rag.pipeline import Assistant
+from rag.records import Token
+
+
+class FirstPassageOnly(Generator):
+    """Reads only the best passage (as a model with a small context would) yet cites two."""
+
+    name = "fake"
+
+    def stream(self, request):
+        yield Token("Solar panels turn sunlight into electricity [A]. They last 25 to 30 years [B].")
+
+    def passages_for(self, request):
+        return request.passages[:1]
+
+
+def test_a_label_for_a_passage_the_model_never_read_is_dropped(built):
+    bot = Assistant(built.index, make(built.embedder), FirstPassageOnly(), gate_threshold=0.0)
+    answer = bot.ask("How do solar panels work and how long do they last?")
+    assert answer.dropped_labels == ("B",)
+    assert [c.label for c in answer.citations] == ["A"]
+    assert "[B]" not in answer.text
+    assert any("25 to 30" in sentence for sentence in answer.unverified)  # its figure lost its source
