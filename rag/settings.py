@@ -32,7 +32,7 @@ class Settings:
     reasoning_effort: str = "low"
     # How concurrent chats share a GPU model: "auto" (continuous batching on CUDA, else a queue),
     # "continuous" or "queue". "compiled" = a queue with a static cache and torch.compile: on an
-    # H200 it decoded a gpt-oss-20b-shaped model 3-4x faster for one chat (docs/PERFORMANCE.md).
+    # H100 and an H200 it decoded a gpt-oss-20b-shaped model ~3x faster for one chat (docs/PERFORMANCE.md).
     serving: str = "auto"
     host: str = "127.0.0.1"
     port: int = 7860
