@@ -54,6 +54,7 @@ ANSWER_TYPES = [
 ]
 OVERLAP_WEIGHT = 0.5  # rare-word overlap, beside the sentence's dense cosine
 CONTEXT_WEIGHT = 0.25  # a word only the condensed query adds (from an earlier turn), vs 1 for the question's own
+REPEAT_PENALTY = 0.3  # a sentence already given earlier in the conversation ("and the open-weight models?")
 TYPE_BONUS = 0.45  # a sentence stating the asked kind of fact; half for a weaker form (a bare year)
 FAQ_MATCH = 0.8  # a question this close to an FAQ question is that question, so its answer leads
 
@@ -114,11 +115,18 @@ def candidates(request: Request) -> list[Candidate]:
     rarity = _rarity(term_sets)
     most_rare = max(rarity.values(), default=1.0)
     weights = {t: w * rarity.get(t, most_rare) for t, w in _importance(request).items()}
+    said = " ".join(turn.text for turn in request.history if turn.role == "assistant")
+    own = {t for t, w in _importance(request).items() if w == 1.0}
     out = []
     for (rank, passage, index, text), terms in zip(found, term_sets):
         short = 0.1 if len(text.split()) < 6 else 0.0  # titles and fragments answer little
+        # A follow-up wants something new: a sentence already said, lacking the follow-up's own
+        # words ("and the open-weight models?"), is held back; one holding them ("and for output?"
+        # when it gave input and output prices both) may be said again.
+        repeated = REPEAT_PENALTY if text in said and not own <= terms else 0.0
         score = _dense(request, passage, index) + OVERLAP_WEIGHT * _overlap(terms, weights) \
-            + 0.03 * (PASSAGES_READ - rank) - short + TYPE_BONUS * states_wanted_fact(request.question, text)
+            + 0.03 * (PASSAGES_READ - rank) - short - repeated \
+            + TYPE_BONUS * states_wanted_fact(request.question, text)
         out.append(Candidate(text, passage.label, rank, index, score, terms))
     return sorted(out, key=lambda c: (-c.score, c.rank, c.index))
 
