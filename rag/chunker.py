@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from collections.abc import Iterator
 
 from rag import sentences
@@ -111,11 +112,12 @@ def plain(text: str) -> str:
     return _EMPHASIS.sub("", "\n".join(lines)).strip()
 
 
-def readable_sentences(chunk: Chunk) -> list[str]:
+@lru_cache(maxsize=16_384)  # chunks are frozen; each question reads the same few again
+def readable_sentences(chunk: Chunk) -> tuple[str, ...]:
     """The chunk's sentences as a reader sees them. A table cell is given its column header and
     row label ("Llama 4 (Open-Weights), Cost: Roughly $0.80 ..."), since alone it says little."""
     if chunk.kind != "table":
-        return [plain(s) for s in chunk.sentence_texts()]
+        return tuple(plain(s) for s in chunk.sentence_texts())
     lines = chunk.text.splitlines()
     header = [lines[0][a:b] for a, b in sentences.table_cells(lines[0])] if lines else []
     readable = []
@@ -124,7 +126,7 @@ def readable_sentences(chunk: Chunk) -> list[str]:
         for column, cell in enumerate(cells[1:], start=1):
             heading = header[column] if column < len(header) else ""
             readable.append(plain(f"{heading}, {cells[0]}: {cell}"))
-    return readable
+    return tuple(readable)
 
 
 def search_text(chunk: Chunk) -> str:

@@ -62,7 +62,7 @@ def embed_texts(chunk: Chunk) -> tuple[list[str], list[str]]:
     """(keys, sentences) to embed for a chunk: its passage text and, for an FAQ answer, its
     question as a key of its own; and each readable sentence, for extractive answering."""
     keys = [search_text(chunk)] + ([chunk.key] if chunk.key else [])
-    return keys, readable_sentences(chunk)
+    return keys, list(readable_sentences(chunk))
 
 
 def _previous(index_dir: Path) -> tuple[Path | None, dict[str, Any] | None, str]:

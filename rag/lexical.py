@@ -36,8 +36,26 @@ def words(text: str) -> list[str]:
 def terms(text: str) -> list[str]:
     """Content words, stemmed: what BM25 indexes and what the gate counts. A hyphenated word
     also yields its parts, so "open-source" meets "open source"."""
+    return list(_terms(text))
+
+
+@lru_cache(maxsize=65_536)
+def _terms(text: str) -> tuple[str, ...]:
+    """Cached: the same passages and sentences are read for question after question."""
     kept = []
     for word in words(text):
         parts = word.split("-") if "-" in word else []
         kept.extend(w for w in [word, *parts] if w and w not in STOPWORDS)
-    return _stemmer().stemWords(kept)
+    return tuple(_stemmer().stemWords(kept))
+
+
+def word_groups(text: str) -> list[frozenset[str]]:
+    """Each distinct content word as the set of terms that stand for it: "self-hosting" ->
+    {"self-host", "self", "host"}. Coverage counts words, so a compound the corpus writes apart
+    ("host models locally") counts once, not as three missing terms."""
+    groups = []
+    for word in words(text):
+        parts = [p for p in ([word, *word.split("-")] if "-" in word else [word]) if p and p not in STOPWORDS]
+        if parts:
+            groups.append(frozenset(_stemmer().stemWords(parts)))
+    return list(dict.fromkeys(groups))

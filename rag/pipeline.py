@@ -34,7 +34,7 @@ class Assistant:
     """Answers questions from the index in `index_dir` with the given embedder and generator."""
 
     def __init__(self, index_dir: Path, embedder: Embedder, generator: Generator,
-                 generator_reason: str = "", top_k: int = 5, gate_threshold: float = 0.48):
+                 generator_reason: str = "", top_k: int = 5, gate_threshold: float = 0.496):
         self.index_dir = index_dir
         self.embedder = embedder
         self.generator = generator

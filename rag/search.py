@@ -2,8 +2,9 @@
 scores (each side min-max scaled, then averaged; reciprocal rank fusion stays as an option).
 
 `build_files` makes the search structures a generation stores; `Index` loads a generation once
-and answers `search()` with no file reads. Dense keys are a chunk's passage text and, for an FAQ
-answer, its question; a chunk scores by its best key.
+and answers `search()` with no file reads. Three rankings are fused: dense over passage keys (a
+chunk's text and, for an FAQ answer, its question), dense over single sentences (a fact buried in
+a long passage still surfaces), and BM25; a chunk scores by its best key or sentence.
 """
 
 from __future__ import annotations
@@ -29,11 +30,16 @@ def chunk_terms(chunk: Chunk) -> list[str]:
     return lexical.terms(search_text(chunk) + "\n" + chunk.key)
 
 
-def _key_table(rows: Sequence[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
-    """(vector row of each key, chunk position of each key)."""
-    key_rows = [r for row in rows for r in row["key_rows"]]
-    owners = [i for i, row in enumerate(rows) for _ in row["key_rows"]]
+def _key_table(rows: Sequence[dict[str, Any]], field: str = "key_rows") -> tuple[np.ndarray, np.ndarray]:
+    """(vector row of each key, chunk position of each key); `field` "sentence_rows" for sentences."""
+    key_rows = [r for row in rows for r in row[field]]
+    owners = [i for i, row in enumerate(rows) for _ in row[field]]
     return np.asarray(key_rows, dtype=np.int64), np.asarray(owners, dtype=np.int64)
+
+
+def _dense_over(vectors: np.ndarray, rows_of_keys: np.ndarray):
+    return dense.make_dense_index(vectors[rows_of_keys] if len(rows_of_keys)
+                                  else np.zeros((0, vectors.shape[1]), np.float32))
 
 
 def build_files(chunks: Sequence[Chunk], rows: Sequence[dict[str, Any]], vectors: np.ndarray):
@@ -41,9 +47,8 @@ def build_files(chunks: Sequence[Chunk], rows: Sequence[dict[str, Any]], vectors
     import bm25s
     import faiss
 
-    key_rows, _ = _key_table(rows)
-    dense_index = dense.make_dense_index(
-        vectors[key_rows] if len(key_rows) else np.zeros((0, vectors.shape[1]), np.float32))
+    passages = _dense_over(vectors, _key_table(rows)[0])
+    sentences = _dense_over(vectors, _key_table(rows, "sentence_rows")[0])
     corpus = [chunk_terms(c) or ["_"] for c in chunks]  # bm25s needs a token per document
 
     def write_bm25(folder: Path) -> None:
@@ -52,11 +57,12 @@ def build_files(chunks: Sequence[Chunk], rows: Sequence[dict[str, Any]], vectors
             retriever.index(corpus, show_progress=False)
         retriever.save(str(folder), show_progress=False)
 
-    return {"dense.faiss": lambda path: faiss.write_index(dense_index, str(path)), "bm25": write_bm25}
+    return {"dense.faiss": lambda path: faiss.write_index(passages, str(path)),
+            "sentences.faiss": lambda path: faiss.write_index(sentences, str(path)), "bm25": write_bm25}
 
 
 class Index:
-    """One loaded generation: chunks, their vectors, and the two searches over them."""
+    """One loaded generation: chunks, their vectors, and the searches over them."""
 
     def __init__(self, generation: Path):
         import bm25s
@@ -71,8 +77,11 @@ class Index:
         self.sentence_vectors = {c.id: vectors[row["sentence_rows"]] for c, row in zip(self.chunks, rows)}
         key_rows, self.key_owner = _key_table(rows)
         self.keys = vectors[key_rows]
+        _, self.sentence_owner = _key_table(rows, "sentence_rows")
         self.dense = faiss.read_index(str(generation / "dense.faiss"))
-        dense.set_search_params(self.dense, depth=50)  # efSearch does not survive write/read
+        self.sentence_dense = faiss.read_index(str(generation / "sentences.faiss"))
+        for index in (self.dense, self.sentence_dense):
+            dense.set_search_params(index, depth=50)  # efSearch does not survive write/read
         dense.configure_threads()  # one OpenMP thread: single queries are slower with two
         self.bm25 = bm25s.BM25.load(str(generation / "bm25"), show_progress=False) if self.chunks else None
         self.vocab = set(self.bm25.vocab_dict) if self.bm25 is not None else set()
@@ -97,15 +106,16 @@ class Index:
 
     # -- searching ---------------------------------------------------------------------------
 
-    def dense_ranking(self, query_vector: np.ndarray, depth: int) -> dict[int, float]:
-        """Chunk position -> best key cosine, for the `depth` nearest keys."""
-        if not len(self.keys):
+    def dense_ranking(self, query_vector: np.ndarray, depth: int, sentences: bool = False) -> dict[int, float]:
+        """Chunk position -> best cosine among the `depth` nearest passage keys (or sentences)."""
+        index, owners = (self.sentence_dense, self.sentence_owner) if sentences else (self.dense, self.key_owner)
+        if not len(owners):
             return {}
-        scores, ids = self.dense.search(query_vector[None, :].astype(np.float32), min(depth, len(self.keys)))
+        scores, ids = index.search(query_vector[None, :].astype(np.float32), min(depth, len(owners)))
         best: dict[int, float] = {}
         for score, key in zip(scores[0], ids[0]):
             if key >= 0:
-                owner = int(self.key_owner[key])
+                owner = int(owners[key])
                 best[owner] = max(best.get(owner, -1.0), float(score))
         return best
 
@@ -116,10 +126,11 @@ class Index:
         ids, scores = self.bm25.retrieve([known], k=min(depth, len(self.chunks)), show_progress=False)
         return {int(i): float(s) for i, s in zip(ids[0], scores[0]) if s > 0}
 
-    def coverage(self, query_terms: list[str], position: int) -> float:
-        """Share of the query's distinct content words that the chunk contains."""
-        wanted = set(query_terms)
-        return len(wanted & self.terms[position]) / len(wanted) if wanted else 0.0
+    def coverage(self, query_words: list[frozenset[str]], position: int) -> float:
+        """Share of the query's distinct content words that the chunk contains (a compound word
+        counts as found when any of its parts is)."""
+        found = sum(1 for group in query_words if group & self.terms[position])
+        return found / len(query_words) if query_words else 0.0
 
     def best_dense(self, query_vector: np.ndarray, position: int) -> float:
         rows = np.flatnonzero(self.key_owner == position)
@@ -132,11 +143,13 @@ class Index:
         rankings = []
         if mode in ("hybrid", "dense"):
             rankings.append(self.dense_ranking(query_vector, depth))
+            rankings.append(self.dense_ranking(query_vector, depth, sentences=True))
         if mode in ("hybrid", "bm25"):
             rankings.append(self.lexical_ranking(query_terms, depth))
         fused = rrf(rankings) if FUSION == "rrf" else relative_scores(rankings)
         best = sorted(fused, key=lambda p: (-fused[p], p))[:k]
-        return [Hit(self.chunks[p], fused[p], self.best_dense(query_vector, p), self.coverage(query_terms, p))
+        query_words = lexical.word_groups(query)
+        return [Hit(self.chunks[p], fused[p], self.best_dense(query_vector, p), self.coverage(query_words, p))
                 for p in best]
 
 

@@ -1,8 +1,9 @@
 """Index generations on disk: write one, point at it atomically, read the current one back.
 
 Layout of the index folder: `generations/<name>/` (manifest.json, chunks.jsonl, vectors.npy,
-dense.faiss, bm25/), `CURRENT` (the name of the generation that serves) and `lock`. A generation
-is written under a temporary name, fsynced and renamed; then `CURRENT` is replaced the same way.
+dense.faiss, sentences.faiss, bm25/), `CURRENT` (the name of the generation that serves) and
+`lock`. A generation is written under a temporary name, fsynced and renamed; then `CURRENT` is
+replaced the same way.
 Readers therefore see the old index or the new one, never half of one.
 """
 
@@ -21,7 +22,7 @@ import numpy as np
 from rag.errors import IndexMismatch, IndexMissing
 from rag.records import Chunk
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: sentences.faiss, a dense index over single sentences
 KEEP_GENERATIONS = 3  # the serving one, the one `--rollback` returns to, and one more
 
 

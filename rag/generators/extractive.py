@@ -29,13 +29,17 @@ _CONTRAST = re.compile(r"\b(while|but|however|only|instead|rather|whereas|althou
 _NEGATION = re.compile(r"\b(not|no|cannot|can't|never|none|neither|nor|isn't|aren't|doesn't|don't|"
                        r"distinct from|separate from|rather than)\b", re.I)
 _ANSWERS_ITSELF = re.compile(r"^\s*(yes|no)\b", re.I)
-_CONTINUES = re.compile(r"^\s*(this|these|that|those|it|they|such|which)\b", re.I)
+_CONTINUES = re.compile(r"^\s*(this|these|that|those|it|they|such|which|but)\b", re.I)
 _WHY = re.compile(r"^\s*(why|how come)\b|\bwhat (is|are) the difference\b", re.I)
 # What kind of fact a question asks for, and how a sentence that states one looks. The first
 # kind whose question pattern matches decides; a sentence stating it is likelier the answer than
 # one that merely shares the question's words.
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 ANSWER_TYPES = [
+    # A break-even question ("when does self-hosting pay off?") asks for a volume, not a price.
+    ("volume", re.compile(r"\b(pay(s)? off|worth it|break[- ]even|makes? (more )?sense|at what (point|volume|scale)|"
+                          r"how many tokens|token volume)\b", re.I),
+     re.compile(r"\b\d+(\.\d+)?[- ]?(million|billion|thousand|[mbk])\b[- ]tokens?|\btokens? (per|a) month\b", re.I)),
     ("ratio", re.compile(r"\b(cheaper|more expensive|more cost|how many times|ratio|reduction|factor)\b", re.I),
      re.compile(r"\b\d+(\.\d+)?x\b|\btimes\b|\bone-\w+th\b", re.I)),
     ("license", re.compile(r"\blicen[cs](e|es|ed|ing)?\b(?!.*\bcost)", re.I),
