@@ -8,6 +8,7 @@ chat history the browser sends back. Nothing is fetched from outside: system fon
 from __future__ import annotations
 
 import queue
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -152,12 +153,24 @@ def build_app(bot: Assistant, run_build: Callable | None = None) -> gr.Blocks:
     return app
 
 
+def check_port(host: str, port: int) -> None:
+    """Fail early, with the fix, when the address is taken (uvicorn would log it and exit 0)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise RagError(f"cannot listen on {host}:{port} ({error.strerror}): "
+                           "stop what uses it or pass another --port") from error
+
+
 def launch(bot: Assistant, settings, run_build: Callable | None = None) -> None:
     """Serve the UI and the HTTP API with uvicorn, on settings.host:settings.port."""
     import uvicorn
 
     from ui.server import make_server_app
 
+    check_port(settings.host, settings.port)
     server_app = make_server_app(bot, build_app(bot, run_build))
-    print(f"Chat ready on http://{settings.host}:{settings.port}", flush=True)
+    print(f"Chat on http://{settings.host}:{settings.port} (Ctrl+C stops it)", flush=True)
     uvicorn.run(server_app, host=settings.host, port=settings.port, log_level="warning")
