@@ -198,16 +198,13 @@ def test_reindex_from_the_ui_reaches_the_next_answer(bot, built):
 def test_a_taken_port_is_an_error_that_names_the_fix():
     import socket
 
+    import pytest
+
     from rag.errors import RagError
     from ui.app import check_port
 
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))
         holder.listen()
-        port = holder.getsockname()[1]
-        try:
-            check_port("127.0.0.1", port)
-        except RagError as error:
-            assert "--port" in str(error)
-        else:
-            raise AssertionError("a port in use was accepted")
+        with pytest.raises(RagError, match="--port"):
+            check_port("127.0.0.1", holder.getsockname()[1])
