@@ -162,6 +162,14 @@ def _follower(best: Candidate, ranked: list[Candidate], question: str) -> Candid
     return None
 
 
+def _leader(best: Candidate, ranked: list[Candidate]) -> Candidate | None:
+    """The sentence before the best one, when the best leans on it ("But once you hit ...",
+    "This means ..."): alone it would answer with half a thought."""
+    if not _CONTINUES.match(best.text):
+        return None
+    return next((c for c in ranked if c.rank == best.rank and c.index == best.index - 1), None)
+
+
 def _runners_up(best: Candidate, ranked: list[Candidate]) -> list[Candidate]:
     """Candidates close enough behind the best one to join the answer."""
     return [c for c in ranked[1:] if c.score >= SECOND_SENTENCE_RATIO * best.score]
@@ -189,8 +197,8 @@ def choose(ranked: list[Candidate], request: Request) -> list[Candidate]:
     if not ranked:
         return []
     best = ranked[0]
-    extra = _fuller_fact(best, ranked, request.question) or _follower(best, ranked, request.question) \
-        or _supporter(best, ranked, request)
+    extra = _fuller_fact(best, ranked, request.question) or _leader(best, ranked) \
+        or _follower(best, ranked, request.question) or _supporter(best, ranked, request)
     chosen = [best, extra] if extra is not None else [best]
     return sorted(chosen[:MAX_SENTENCES], key=lambda c: (c.rank, c.index))
 
@@ -201,14 +209,16 @@ def yes_no_lead(question: str, best: str, first: str | None = None, context: str
     first already opens with its own yes or no, or when neither answer is safe."""
     if not _YES_NO.match(question) or _ANSWERS_ITSELF.match(first or best):
         return ""
-    if _NEGATION.search(best):
-        return "No. "
-    # "Yes" only when the sentence affirms the whole question: it holds the question's words and
-    # no contrast ("Does espresso need a coarse grind?" -> "Espresso needs a fine grind, while ...").
+    # A lead only when the passage speaks to the whole question, holding every word of it: "Is
+    # self-hosting worth it?" must not read "No." off "While not 100% open source, ...".
     wanted = set(lexical.terms(question))
     held = wanted & set(lexical.terms(best + " " + context))
-    affirms = wanted and len(held) / len(wanted) >= YES_COVERAGE and not _CONTRAST.search(best)
-    return "Yes. " if affirms else ""
+    if not wanted or len(held) / len(wanted) < YES_COVERAGE:
+        return ""
+    if _NEGATION.search(best):
+        return "No. "
+    # and "Yes" only without a contrast ("Does espresso need a coarse grind?" -> "... fine grind, while ...")
+    return "" if _CONTRAST.search(best) else "Yes. "
 
 
 def compose(request: Request) -> str:
