@@ -29,6 +29,8 @@ _CONTRAST = re.compile(r"\b(while|but|however|only|instead|rather|whereas|althou
 _NEGATION = re.compile(r"\b(not|no|cannot|can't|never|none|neither|nor|isn't|aren't|doesn't|don't|"
                        r"distinct from|separate from|rather than)\b", re.I)
 _ANSWERS_ITSELF = re.compile(r"^\s*(yes|no)\b", re.I)
+_LEAD_WORD = re.compile(r"^\s*(yes|no)\b[,.;:]?\s*", re.I)
+_ENDS_SENTENCE = re.compile(r"[.!?][\"')\]*_]*(\s*\[\d+\])*\s*$")
 _CONTINUES = re.compile(r"^\s*(this|these|that|those|it|they|such|which|but)\b", re.I)
 _WHY = re.compile(r"^\s*(why|how come)\b|\bwhat (is|are) the difference\b", re.I)
 # What kind of fact a question asks for, and how a sentence that states one looks. The first
@@ -58,6 +60,7 @@ ANSWER_TYPES = [
 ]
 OVERLAP_WEIGHT = 0.5  # rare-word overlap, beside the sentence's dense cosine
 CONTEXT_WEIGHT = 0.25  # a word only the condensed query adds (from an earlier turn), vs 1 for the question's own
+FRAGMENT_PENALTY = 0.3  # a headline without a verb
 REPEAT_PENALTY = 0.3  # a sentence already given earlier in the conversation ("and the open-weight models?")
 TYPE_BONUS = 0.45  # a sentence stating the asked kind of fact; half for a weaker form (a bare year)
 FAQ_MATCH = 0.8  # a question this close to an FAQ question is that question, so its answer leads
@@ -71,6 +74,7 @@ class Candidate:
     index: int  # of the sentence within its passage
     score: float
     terms: frozenset[str]
+    borrowed_lead: bool = False  # opens with "Yes,"/"No," that answered its FAQ's question, not this one
 
 
 def _importance(request: Request) -> dict[str, float]:
@@ -120,19 +124,38 @@ def candidates(request: Request) -> list[Candidate]:
     most_rare = max(rarity.values(), default=1.0)
     weights = {t: w * rarity.get(t, most_rare) for t, w in _importance(request).items()}
     said = " ".join(turn.text for turn in request.history if turn.role == "assistant")
-    own = {t for t, w in _importance(request).items() if w == 1.0}
     out = []
     for (rank, passage, index, text), terms in zip(found, term_sets):
-        short = 0.1 if len(text.split()) < 6 else 0.0  # titles and fragments answer little
-        # A follow-up wants something new: a sentence already said, lacking the follow-up's own
-        # words ("and the open-weight models?"), is held back; one holding them ("and for output?"
-        # when it gave input and output prices both) may be said again.
-        repeated = REPEAT_PENALTY if text in said and not own <= terms else 0.0
         score = _dense(request, passage, index) + OVERLAP_WEIGHT * _overlap(terms, weights) \
-            + 0.03 * (PASSAGES_READ - rank) - short - repeated \
-            + TYPE_BONUS * states_wanted_fact(request.question, text)
-        out.append(Candidate(text, passage.label, rank, index, score, terms))
+            + 0.03 * (PASSAGES_READ - rank) + TYPE_BONUS * states_wanted_fact(request.question, text) \
+            - _penalty(request, passage, index, text, terms, said)
+        answers_its_faq = bool(passage.chunk.key) and index == 0 and passage.hit.dense >= FAQ_MATCH
+        borrowed = bool(_ANSWERS_ITSELF.match(text)) and not answers_its_faq
+        out.append(Candidate(text, passage.label, rank, index, score, terms, borrowed))
     return sorted(out, key=lambda c: (-c.score, c.rank, c.index))
+
+
+def shown(candidate: Candidate) -> str:
+    """The sentence as the answer shows it: a borrowed "Yes, " or "No, " is dropped, since it
+    answered another question ("Does OpenAI have any open-source models?") than the one asked."""
+    if not candidate.borrowed_lead:
+        return candidate.text
+    rest = _LEAD_WORD.sub("", candidate.text, count=1)
+    return rest[:1].upper() + rest[1:]
+
+
+def _penalty(request: Request, passage: Passage, index: int, text: str, terms: frozenset[str], said: str) -> float:
+    """What counts against a sentence as the answer to this question."""
+    penalty = 0.1 if len(text.split()) < 6 else 0.0  # titles and fragments answer little
+    if passage.chunk.kind != "table" and not _ENDS_SENTENCE.search(text):
+        penalty += FRAGMENT_PENALTY  # a headline ("ChatGPT: 80% market share vs ...") states nothing
+    # A follow-up wants something new: a sentence already said, lacking the follow-up's own words
+    # ("and the open-weight models?"), is held back; one holding them ("and for output?" when it
+    # gave input and output prices both) may be said again.
+    own = {t for t, w in _importance(request).items() if w == 1.0}
+    if text in said and not own <= terms:
+        penalty += REPEAT_PENALTY
+    return penalty
 
 
 def wanted_kind(question: str) -> tuple[str, re.Pattern, tuple[re.Pattern, ...]] | None:
@@ -226,9 +249,9 @@ def compose(request: Request) -> str:
     chosen = choose(ranked, request)
     if not chosen:
         return "The passages found do not contain an answer to that."
-    sentences = [f"{c.text} [{c.label}]" for c in chosen]
+    sentences = [f"{shown(c)} [{c.label}]" for c in chosen]
     context = request.passages[ranked[0].rank].chunk.text
-    return yes_no_lead(request.question, ranked[0].text, chosen[0].text, context) + " ".join(sentences)
+    return yes_no_lead(request.question, shown(ranked[0]), shown(chosen[0]), context) + " ".join(sentences)
 
 
 class ExtractiveGenerator(Generator):
