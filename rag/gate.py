@@ -31,6 +31,12 @@ _ASKED_FOR = re.compile(r"\bhow many\s+([\w-]+)|\b(?!(?:it|that|what|there|here|
                         r"\w+['’]s\s+([\w-]+)", re.I)
 
 
+# Words that name the kind of answer wanted (a percentage, a price...) rather than a thing the
+# passages must mention: "What is wind's share of the grid?" is answered by "20% of the grid".
+ANSWER_FORM_WORDS = frozenset("""share shares percentage percent proportion fraction cost costs price prices
+fee fees size sizes number numbers amount total rate value kind type version versions""".split())
+
+
 @dataclass(frozen=True)
 class Verdict:
     answer: bool
@@ -72,8 +78,8 @@ def unanswered_focus(question: str, hits: Sequence[Hit]) -> str:
     for match in _ASKED_FOR.finditer(question):
         word = match.group(1) or match.group(2)
         stems = lexical.terms(word)
-        if not stems:
-            continue  # "how many of ...": a stop word shows nothing
+        if not stems or word.lower() in ANSWER_FORM_WORDS:
+            continue  # "how many of ...", "wind's share": they show the kind of answer, not a thing
         holding = [p for p in passages if stems[0] in p]
         if not any(not names or any(_mentions(p, s, v) for _, s, v in names) for p in holding):
             return word

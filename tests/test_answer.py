@@ -163,3 +163,41 @@ def test_article_claim_marker_for_the_80_percent_question(article_bot):
 @pytest.mark.parametrize("question", ["How do I check my VPN?", "What is the capital of France?"])
 def test_article_off_topic_questions_are_refused(article_bot, article_settings, question):
     check_refused(article_bot.ask(question), figures_in(article_settings.corpus))
+
+
+@pytest.fixture
+def headline_bot(tmp_path):
+    """A page whose subtitle is a headline, and an FAQ whose answer opens with its own 'Yes,'."""
+    from rag.service import assistant, builder
+    from rag.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "wind.md").write_text(
+        "# Wind power\n\n*Wind: 99% of the grid vs solar panels*\n\n"
+        "## Output\n\nA modern wind turbine supplies about 6 megawatts at full speed. "
+        "Wind farms supply roughly 20% of the grid in windy countries.\n\n"
+        "## Frequently Asked Questions\n\n### Do turbines kill birds?\n\n"
+        "Yes, turbines kill some birds, though far fewer than buildings and cars do.\n", encoding="utf-8")
+    config = Settings(corpus=corpus, index=tmp_path / "index", embedder="hashing", generator="extractive",
+                      gate_threshold=0.0)
+    builder(config).run()
+    return assistant(config)
+
+
+def test_a_headline_is_not_taken_for_an_answer(headline_bot):
+    for question in ["What percentage of the grid is wind power?", "How much of the grid is wind?"]:
+        answer = headline_bot.ask(question)
+        assert "20%" in answer.text and "99%" not in answer.text, answer.text
+
+
+def test_a_possessive_naming_the_kind_of_answer_is_not_refused(headline_bot):
+    """"wind's share" asks for a percentage, not about a thing called "share"."""
+    answer = headline_bot.ask("What is wind's share of the grid?")
+    assert not answer.refused and "20%" in answer.text
+
+
+def test_a_yes_from_an_faq_is_not_lent_to_another_question(headline_bot):
+    answer = headline_bot.ask("How many birds do turbines kill compared with buildings and cars?")
+    assert "birds" in answer.text
+    assert not answer.text.startswith("Yes")
