@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from rag.index import Builder, BuildReport
+from rag.index import BuildReport
 from rag.settings import Settings
 
 TEMP_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part", ".crdownload")
@@ -46,10 +46,9 @@ def watch_corpus(settings: Settings, on_report: Callable[[BuildReport], None],
     serving index is untouched by a failed build."""
     from watchfiles import watch
 
-    from rag.embedder import make
+    from rag.service import builder as make_builder
 
-    builder = Builder(settings.corpus, settings.index, make(settings.embedder, settings.backend),
-                      settings.chunk_chars, settings.max_file_bytes)
+    builder = make_builder(settings)
     corpus, index_dir = Path(settings.corpus), Path(settings.index)
     try:
         for _ in watch(corpus, watch_filter=lambda _change, path: relevant(corpus, index_dir, path),
