@@ -45,7 +45,7 @@ ANSWER_TYPES = [
     ("ratio", re.compile(r"\b(cheaper|more expensive|more cost|how many times|ratio|reduction|factor)\b", re.I),
      re.compile(r"\b\d+(\.\d+)?x\b|\btimes\b|\bone-\w+th\b", re.I)),
     ("license", re.compile(r"\blicen[cs](e|es|ed|ing)?\b(?!.*\bcost)", re.I),
-     re.compile(r"\b(apache|mit|gpl|bsd|mpl|creative commons)\b", re.I)),
+     re.compile(r"\b(apache|mit|gpl|bsd|mpl|creative commons|proprietary|closed-source)\b", re.I)),
     ("date", re.compile(r"\bwhen (did|was|were|will|has|had)\b|\bwhen is\b.*\b(expected|due|released|launched)\b|"
                 r"\bwhat (year|date|month)\b|\bsince when\b|\bhow long (ago|since)\b|\bhow long had\b", re.I),
      re.compile(rf"\b({_MONTHS}|q[1-4])\b", re.I), re.compile(r"\b(19|20)\d\d\b")),
@@ -60,7 +60,7 @@ ANSWER_TYPES = [
 ]
 OVERLAP_WEIGHT = 0.5  # rare-word overlap, beside the sentence's dense cosine
 CONTEXT_WEIGHT = 0.25  # a word only the condensed query adds (from an earlier turn), vs 1 for the question's own
-FRAGMENT_PENALTY = 0.3  # a headline without a verb
+FRAGMENT_PENALTY = 0.5  # a paragraph that is a headline, not a sentence
 REPEAT_PENALTY = 0.3  # a sentence already given earlier in the conversation ("and the open-weight models?")
 TYPE_BONUS = 0.45  # a sentence stating the asked kind of fact; half for a weaker form (a bare year)
 FAQ_MATCH = 0.8  # a question this close to an FAQ question is that question, so its answer leads
@@ -147,8 +147,9 @@ def shown(candidate: Candidate) -> str:
 def _penalty(request: Request, passage: Passage, index: int, text: str, terms: frozenset[str], said: str) -> float:
     """What counts against a sentence as the answer to this question."""
     penalty = 0.1 if len(text.split()) < 6 else 0.0  # titles and fragments answer little
-    if passage.chunk.kind != "table" and not _ENDS_SENTENCE.search(text):
+    if passage.chunk.kind == "prose" and not _ENDS_SENTENCE.search(text):
         penalty += FRAGMENT_PENALTY  # a headline ("ChatGPT: 80% market share vs ...") states nothing
+        # (table cells and list items often end without a stop and still state facts)
     # A follow-up wants something new: a sentence already said, lacking the follow-up's own words
     # ("and the open-weight models?"), is held back; one holding them ("and for output?" when it
     # gave input and output prices both) may be said again.
