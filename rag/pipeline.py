@@ -21,6 +21,7 @@ from rag.gate import judge
 from rag.generators.base import Generator, Request, Turn, label_passages
 from rag.records import Answer, Done, Event, Retrieved, Thinking, Token
 from rag.search import Index
+from rag.settings import Settings
 
 PASSAGES_GIVEN = 5
 
@@ -34,7 +35,8 @@ class Assistant:
     """Answers questions from the index in `index_dir` with the given embedder and generator."""
 
     def __init__(self, index_dir: Path, embedder: Embedder, generator: Generator,
-                 generator_reason: str = "", top_k: int = 5, gate_threshold: float = 0.496):
+                 generator_reason: str = "", top_k: int = 5,
+                 gate_threshold: float = Settings.gate_threshold):
         self.index_dir = index_dir
         self.embedder = embedder
         self.generator = generator

@@ -72,6 +72,7 @@ class TransformersGenerator(Generator):
         self.ignore_eos = ignore_eos
         self.generate_options = dict(generate_options or {})
         self._loaded: Loaded | None = None
+        self._last_fit: tuple[Request, tuple[Passage, ...]] | None = None
 
     def warm_up(self) -> None:
         if self._loaded is None:
@@ -101,10 +102,16 @@ class TransformersGenerator(Generator):
         return self._loaded.tokenizer
 
     def passages_for(self, request: Request) -> tuple[Passage, ...]:
-        """The passages that fit into what the rest of the prompt leaves of `max_prompt_tokens`."""
+        """The passages that fit into what the rest of the prompt leaves of `max_prompt_tokens`.
+        Asked twice per answer (prompt, then citation check): the last fit is kept for reuse."""
+        last = self._last_fit
+        if last is not None and last[0] is request:
+            return last[1]
         tokenizer = self.tokenizer()
         rest = count_tokens(tokenizer, render(tokenizer, build_messages(request, ()), self.reasoning_effort))
-        return fit_passages(request.passages, tokenizer, self.max_prompt_tokens - rest)
+        fitted = fit_passages(request.passages, tokenizer, self.max_prompt_tokens - rest)
+        self._last_fit = (request, fitted)  # one tuple swap: concurrent chats at worst refit
+        return fitted
 
     def prompt_ids(self, request: Request) -> list[int]:
         """The prompt as token ids, with the passages that fit."""
