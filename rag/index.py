@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from rag import reader, store
+from rag import lexical, reader, store
 from rag.chunker import chunk as chunk_document, readable_sentences, search_text
 from rag.embedder import Embedder
 from rag.errors import CorpusError, IndexBusy, IndexMissing
@@ -51,7 +51,8 @@ class BuildReport:
 def settings_fingerprint(embedder_id: str, chunk_chars: int) -> dict[str, Any]:
     """What the chunks and vectors depend on. The size cap is not here: the plan itself adds or
     removes the files a new cap lets in or keeps out."""
-    return {"embedder": embedder_id, "chunker": {"version": CHUNKER_VERSION, "max_chars": chunk_chars}}
+    return {"embedder": embedder_id,
+            "chunker": {"version": CHUNKER_VERSION, "max_chars": chunk_chars, "terms": lexical.VERSION}}
 
 
 def text_hash(text: str) -> str:

@@ -10,6 +10,7 @@ import re
 from functools import lru_cache
 
 WORD = re.compile(r"[a-z0-9]+(?:[.-][a-z0-9]+)*")
+VERSION = 2  # 2: British spellings folded; the index is rebuilt when this changes
 STOPWORDS = frozenset("""
 a about above after again against all am an and any are as at be because been before being below
 between both but by can could did do does doing down during each few for from further had has have
@@ -30,7 +31,18 @@ def _stemmer():
 
 def words(text: str) -> list[str]:
     """Lower-cased words; "gpt-oss-20b", "5.2" and "80gb" stay whole."""
-    return WORD.findall(text.lower())
+    return [_american(w) for w in WORD.findall(text.lower())]
+
+
+def _american(word: str) -> str:
+    """British spellings that technical writing uses both ways, folded so that "licence" finds
+    "license" and "quantisation" finds "quantization". Only these: "-ise" verbs would need a word
+    list ("expertise", "enterprise" and "surprise" are no "-ize" words)."""
+    if word.startswith("licenc"):
+        return "licens" + word[len("licenc"):]
+    if word.endswith(("isation", "isations")):
+        return word.replace("isation", "ization")
+    return word
 
 
 def terms(text: str) -> list[str]:
