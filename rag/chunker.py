@@ -118,6 +118,21 @@ def readable_sentences(chunk: Chunk) -> tuple[str, ...]:
     row label ("Llama 4 (Open-Weights), Cost: Roughly $0.80 ..."), since alone it says little."""
     if chunk.kind != "table":
         return tuple(plain(s) for s in chunk.sentence_texts())
+    return tuple(text for _, text in _table_cells(chunk))
+
+
+@lru_cache(maxsize=4_096)
+def table_columns(chunk: Chunk) -> tuple[str, ...]:
+    """A table's readable cells, one text per column. A comparison table gives each compared thing
+    (a model, a plan) a column, so a column is what the table says about that one thing."""
+    columns: dict[int, list[str]] = {}
+    for column, text in _table_cells(chunk):
+        columns.setdefault(column, []).append(text)
+    return tuple("\n".join(texts) for texts in columns.values())
+
+
+def _table_cells(chunk: Chunk) -> list[tuple[int, str]]:
+    """(column, readable cell) for each body cell of a pipe table, row by row."""
     lines = chunk.text.splitlines()
     header = [lines[0][a:b] for a, b in sentences.table_cells(lines[0])] if lines else []
     readable = []
@@ -125,8 +140,8 @@ def readable_sentences(chunk: Chunk) -> tuple[str, ...]:
         cells = [line[a:b] for a, b in sentences.table_cells(line)]
         for column, cell in enumerate(cells[1:], start=1):
             heading = header[column] if column < len(header) else ""
-            readable.append(plain(f"{heading}, {cells[0]}: {cell}"))
-    return tuple(readable)
+            readable.append((column, plain(f"{heading}, {cells[0]}: {cell}")))
+    return readable
 
 
 def search_text(chunk: Chunk) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from rag import lexical
 from rag.chunker import readable_sentences
 from rag.generators.base import Generator, Request
+from rag.question import wanted_kind
 from rag.records import Passage, Thinking, Token
 
 PASSAGES_READ = 5  # sentences come from the best five passages only
@@ -33,31 +34,6 @@ _LEAD_WORD = re.compile(r"^\s*(yes|no)\b[,.;:]?\s*", re.I)
 _ENDS_SENTENCE = re.compile(r"[.!?][\"')\]*_]*(\s*\[\d+\])*\s*$")
 _CONTINUES = re.compile(r"^\s*(this|these|that|those|it|they|such|which|but)\b", re.I)
 _WHY = re.compile(r"^\s*(why|how come)\b|\bwhat (is|are) the difference\b", re.I)
-# What kind of fact a question asks for, and how a sentence that states one looks. The first
-# kind whose question pattern matches decides; a sentence stating it is likelier the answer than
-# one that merely shares the question's words.
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
-ANSWER_TYPES = [
-    # A break-even question ("when does self-hosting pay off?") asks for a volume, not a price.
-    ("volume", re.compile(r"\b(pay(s)? off|worth it|break[- ]even|makes? (more )?sense|at what (point|volume|scale)|"
-                          r"how many tokens|token volume)\b", re.I),
-     re.compile(r"\b\d+(\.\d+)?[- ]?(million|billion|thousand|[mbk])\b[- ]tokens?|\btokens? (per|a) month\b", re.I)),
-    ("ratio", re.compile(r"\b(cheaper|more expensive|more cost|how many times|ratio|reduction|factor)\b", re.I),
-     re.compile(r"\b\d+(\.\d+)?x\b|\btimes\b|\bone-\w+th\b", re.I)),
-    ("license", re.compile(r"\blicen[cs](e|es|ed|ing)?\b(?!.*\bcost)", re.I),
-     re.compile(r"\b(apache|mit|gpl|bsd|mpl|creative commons|proprietary|closed-source)\b", re.I)),
-    ("date", re.compile(r"\bwhen (did|was|were|will|has|had)\b|\bwhen is\b.*\b(expected|due|released|launched)\b|"
-                r"\bwhat (year|date|month)\b|\bsince when\b|\bhow long (ago|since)\b|\bhow long had\b", re.I),
-     re.compile(rf"\b({_MONTHS}|q[1-4])\b", re.I), re.compile(r"\b(19|20)\d\d\b")),
-    ("percent", re.compile(r"\b(share|percent|percentage|how close|how accurate|how much more accurate|fraction)\b", re.I),
-     re.compile(r"\d+(\.\d+)?\s?%")),
-    ("price", re.compile(r"\b(cost|price|charge|pay|bill|spend|fee)s?\b", re.I), re.compile(r"\$\s?\d|\bfree\b", re.I)),
-    ("hardware", re.compile(r"\b(hardware|gpu|gpus|memory|vram|run on)\b", re.I), re.compile(r"\b\d+\s?gb\b|\bgpu\b", re.I)),
-    ("size", re.compile(r"\b(size|sizes|how big|how large|parameters)\b", re.I), re.compile(r"\b\d+\s?b\b", re.I)),
-    ("reason", re.compile(r"^\s*(why|how come)\b", re.I),
-     re.compile(r"\b(because|due to|stems? from|the reason|as a result|in order to)\b", re.I)),
-    ("count", re.compile(r"\bhow many\b", re.I), re.compile(r"\d")),
-]
 OVERLAP_WEIGHT = 0.5  # rare-word overlap, beside the sentence's dense cosine
 CONTEXT_WEIGHT = 0.25  # a word only the condensed query adds (from an earlier turn), vs 1 for the question's own
 FRAGMENT_PENALTY = 0.5  # a paragraph that is a headline, not a sentence
@@ -159,22 +135,11 @@ def _penalty(request: Request, passage: Passage, index: int, text: str, terms: f
     return penalty
 
 
-def wanted_kind(question: str) -> tuple[str, re.Pattern, tuple[re.Pattern, ...]] | None:
-    """(kind, how a sentence states it, weaker forms) of the fact the question asks for, if any."""
-    for kind, asks, states, *weaker in ANSWER_TYPES:
-        if asks.search(question):
-            return kind, states, tuple(weaker)
-    return None
-
-
 def states_wanted_fact(question: str, sentence: str) -> float:
     """1 when the question asks for a kind of fact (a date, a price...) the sentence states, 0.5
     when it states only a weaker form of it, else 0."""
     wanted = wanted_kind(question)
-    if wanted is None:
-        return 0.0
-    _, states, weaker = wanted
-    return 1.0 if states.search(sentence) else 0.5 if any(w.search(sentence) for w in weaker) else 0.0
+    return wanted.stated_in(sentence) if wanted else 0.0
 
 
 def _follower(best: Candidate, ranked: list[Candidate], question: str) -> Candidate | None:

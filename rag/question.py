@@ -1,0 +1,197 @@
+"""What a question asks for, read from its form: the names it gives, the thing it asks about, and
+the kind of fact that answers it.
+
+The relevance gate refuses a question whose passages do not hold these together (a price beside
+"GPT-5" is no answer to "How much did it cost to train GPT-5?"), and the extractive answerer
+prefers the sentence that states the kind of fact asked for. Both read questions here, so they
+agree on what a question asks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from rag import lexical
+
+# --- names ---------------------------------------------------------------------------------------
+
+# A capitalised name ("OpenAI", "Llama", "GPT-5.2") or a model number in any case ("gpt-oss-120b").
+_NAME = re.compile(r"(?<![\w-])([A-Z][\w.-]*[A-Z0-9][\w.-]*|[A-Z][a-z]+(?:-[\w]+)*|\w+(?:-\w+)*-\d[\w.-]*)(?![\w-])")
+
+
+@dataclass(frozen=True)
+class Name:
+    text: str
+    stems: tuple[str, ...]
+    versioned: bool  # holds a digit: a model or version number, which only its whole form names
+
+    def mentioned_in(self, terms) -> bool:
+        """'GPT-6' is not 'GPT': a versioned name must appear whole; any part of another will do."""
+        return self.stems[0] in terms if self.versioned else any(s in terms for s in self.stems)
+
+    def referred_to_in(self, terms) -> bool:
+        """Mentioned, or referred to by its size or variant alone, as text about a model family
+        does: "the 120B version" after "gpt-oss-120B". A bare number ("5" of "GPT-5") is too
+        common to count."""
+        variant = self.stems[-1]
+        return self.mentioned_in(terms) or (self.versioned and len(self.stems) > 1 and variant in terms
+                                            and any(c.isdigit() for c in variant) and any(c.isalpha() for c in variant))
+
+
+def names(question: str) -> list[Name]:
+    """The names a question gives. Its first word is capitalised anyway, so it is no name unless
+    it holds a digit."""
+    found = []
+    opening = len(question) - len(question.lstrip())
+    for match in _NAME.finditer(question):
+        text = match.group(1)
+        versioned = any(ch.isdigit() for ch in text)
+        stems = tuple(lexical.terms(text))
+        if stems and (match.start() != opening or versioned):
+            found.append(Name(text, stems, versioned))
+    return found
+
+
+# --- the thing asked about -----------------------------------------------------------------------
+
+# Nouns that name the form or dimension of the answer rather than a thing the passages must mention:
+# "What is wind's share of the grid?" is answered by "20% of the grid", "By what factor ..." by
+# "7x", "At what point ..." by "the 10-million-token mark", "Which option ..." by one of those named.
+MEASURE_WORDS = frozenset("""
+share shares percentage percent proportion fraction cost costs price prices fee fees size sizes
+number numbers amount amounts total rate rates value values kind kinds type types sort sorts
+version versions factor factors point points extent degree level levels stage stages scale ratio
+multiple time times year years month months day days date dates age money option options choice
+choices alternative alternatives one ones way ways volume volumes length duration speed frequency
+quantity capacity count
+""".split())
+# Nouns that judge or relate rather than name a thing; an answer seldom repeats them: "What are the
+# downsides of self-hosting?" is answered by "the hidden cost ... is the need for expertise".
+JUDGEMENT_WORDS = frozenset("""
+advantage advantages disadvantage disadvantages benefit benefits drawback drawbacks downside
+downsides upside upsides pro pros con cons risk risks problem problems issue issues reason reasons
+difference differences purpose role impact effect effects consequence consequences implication
+implications tradeoff tradeoffs trade-off trade-offs catch limit limits limitation limitations
+meaning
+""".split())
+FORM_WORDS = MEASURE_WORDS | JUDGEMENT_WORDS
+_AUX = r"(?:is|are|was|were|does|do|did|can|could|will|would|should|has|have|had)"
+_NOT_POSSESSIVE = r"(?:it|that|what|there|here|who|he|she|let|where|how)"
+# Each pattern's group 1 is the phrase a passage must mention, form words aside.
+ASKED_ABOUT = [
+    re.compile(r"\bhow many\s+([\w-]+)", re.I),  # how many parameters
+    # how much electricity; not "how much cheaper/more" (a comparison) nor "how much does"
+    re.compile(rf"\bhow much\s+(?!(?:more|less|{_AUX})\b)(?![\w-]+er\b)([\w-]+)", re.I),
+    re.compile(rf"\b(?!{_NOT_POSSESSIVE}['’]s)\w+['’]s\s+([\w-]+)", re.I),  # Llama 4's context window
+    re.compile(r"\b(?:what|which)(?:['’]s|\s+is|\s+are|\s+was|\s+were)\s+the\s+((?:[\w-]+\s+){0,2}?[\w-]+)\s+of\b", re.I),
+    # what programming language is ..., which datasets was ..., what kind of profit model did ...
+    re.compile(rf"\b(?:what|which)\s+(?:(?:kind|type|sort)s?\s+of\s+)?((?:[\w-]+\s+){{0,2}}?[\w-]+)\s+{_AUX}\b", re.I),
+    # the purpose of a price: "cost to train", "spend on hardware", "charge for inference"
+    re.compile(r"\b(?:costs?|charge[sd]?|pa(?:y|ys|id)|spen(?:d|ds|t)|invest(?:s|ed)?)\s+(?:to|for|on|in)\s+([\w-]+)", re.I),
+]
+_AUX_WORD = re.compile(rf"^{_AUX}$", re.I)
+# The closing verb of a short "when/where" question: "When was OpenAI founded?".
+_PREDICATE = re.compile(rf"^\s*(?:when|where|(?:in\s+)?what\s+(?:year|date|month|day))\s+{_AUX}\s+(?:the\s+)?"
+                        r"[\w.-]+(?:\s+[\w.-]+){0,2}\s+([a-z]+)\s*\?*\s*$", re.I)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A thing the question asks about, as the word a passage must hold where the answer is: the
+    head of the noun phrase ("programming language" -> "language"; its other words are often
+    paraphrased: "earlier model" is answered by "models like GPT-2"), or the closing verb of a
+    "when/where" question, which is checked only when the corpus uses it at all ("come out" is
+    said as "introduced", but "founded" is a word the corpus has)."""
+    phrase: str
+    word: frozenset[str]  # the terms that stand for the word
+    if_known: bool = False
+
+    def checked(self, vocabulary: Collection[str]) -> bool:
+        return not self.if_known or any(t in vocabulary for t in self.word)
+
+
+def asked_about(question: str) -> list[Asked]:
+    """Each thing the question's form shows it asks about, form words aside. A phrase that runs
+    into a stop word has crossed into the clause ("what did Minh do" is no noun phrase), so it is
+    dropped."""
+    found = []
+    for pattern in ASKED_ABOUT:
+        for match in pattern.finditer(question):
+            words = match.group(1).split()
+            if any(w.lower() in lexical.STOPWORDS or _AUX_WORD.match(w) for w in words):
+                continue
+            kept = [w for w in words if w.lower() not in FORM_WORDS]
+            head = lexical.word_groups(kept[-1]) if kept else []
+            if head:
+                found.append(Asked(" ".join(kept), head[0]))
+    predicate = _PREDICATE.match(question)
+    verb = lexical.word_groups(predicate.group(1)) if predicate else []
+    if verb:
+        found.append(Asked(predicate.group(1), verb[0], if_known=True))
+    return found
+
+
+# --- the kind of fact asked for ------------------------------------------------------------------
+
+# What kind of fact a question asks for, and how a sentence that states one looks. The first kind
+# whose question pattern matches decides.
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+ANSWER_TYPES = [
+    # A break-even question ("when does self-hosting pay off?") asks for a volume, not a price.
+    ("volume", re.compile(r"\b(pay(s)? off|worth it|break[- ]even|makes? (more )?sense|at what (point|volume|scale)|"
+                          r"how many tokens|token volume)\b", re.I),
+     re.compile(r"\b\d+(\.\d+)?[- ]?(million|billion|thousand|[mbk])\b[- ]tokens?|\btokens? (per|a) month\b", re.I)),
+    ("ratio", re.compile(r"\b(cheaper|more expensive|more cost|how many times|ratio|reduction|factor)\b", re.I),
+     re.compile(r"\b\d+(\.\d+)?x\b|\btimes\b|\bone-\w+th\b", re.I)),
+    ("license", re.compile(r"\blicen[cs](e|es|ed|ing)?\b(?!.*\bcost)", re.I),
+     re.compile(r"\b(apache|mit|gpl|bsd|mpl|creative commons|proprietary|closed-source)\b", re.I)),
+    ("date", re.compile(r"\bwhen (did|was|were|will|has|had)\b|\bwhen is\b.*\b(expected|due|released|launched)\b|"
+                        r"\bwhat (year|date|month)\b|\bsince when\b|\bhow long (ago|since)\b|\bhow long had\b", re.I),
+     re.compile(rf"\b({_MONTHS}|q[1-4])\b", re.I), re.compile(r"\b(19|20)\d\d\b")),
+    ("percent", re.compile(r"\b(share|percent|percentage|how close|how accurate|how much more accurate|fraction)\b", re.I),
+     re.compile(r"\d+(\.\d+)?\s?%")),
+    ("duration", re.compile(r"\bhow long (does|did|will|would|should)\b.*\btake\b|\bhow long to\b", re.I),
+     re.compile(r"\b\d+(\.\d+)?\s*(seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b", re.I)),
+    ("price", re.compile(r"\b(cost|price|charge|pay|bill|spend|spent|paid|fee|invest|invested|budget|subscription)s?\b|"
+                         r"^\s*how much (is|are|was|were)\b", re.I),
+     re.compile(r"\$\s?\d|\bfree\b", re.I)),
+    ("hardware", re.compile(r"\b(hardware|gpu|gpus|memory|vram|run on)\b", re.I), re.compile(r"\b\d+\s?gb\b|\bgpu\b", re.I)),
+    ("size", re.compile(r"\b(size|sizes|how big|how large|parameters)\b", re.I), re.compile(r"\b\d+\s?b\b", re.I)),
+    ("reason", re.compile(r"^\s*(why|how come)\b", re.I),
+     re.compile(r"\b(because|due to|stems? from|the reason|as a result|in order to)\b", re.I)),
+    ("count", re.compile(r"\bhow many\b", re.I),
+     re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+                r"hundreds?|thousands?|millions?|billions?|dozens?)\b", re.I)),
+]
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    states: re.Pattern  # how a sentence that states it looks
+    weaker: tuple[re.Pattern, ...]  # a weaker form of it (a bare year for a date)
+
+    def stated_in(self, text: str) -> float:
+        """1 when the text states this kind of fact, 0.5 when only a weaker form, else 0."""
+        return 1.0 if self.states.search(text) else 0.5 if any(w.search(text) for w in self.weaker) else 0.0
+
+
+# A question that asks for a value ("what ...", "when ...", "how much ..."), not for a manner or
+# a reason ("how do they compare on cost?", "why ..."), nor for a comparison, which a relative
+# statement answers ("How many birds do turbines kill compared with cars?" "Far fewer than cars").
+_ASKS_VALUE = re.compile(r"\b(what|which|when|how (much|many|long|big|large|high|low|close|accurate|far|often|soon))\b", re.I)
+_COMPARES = re.compile(r"\b(compared (with|to)|than|versus|vs\.?|relative to)\b", re.I)
+
+
+def asks_value(question: str) -> bool:
+    return bool(_ASKS_VALUE.search(question)) and not _COMPARES.search(question)
+
+
+def wanted_kind(question: str) -> Kind | None:
+    """The kind of fact the question asks for (a date, a price...), if its form shows one."""
+    for kind, asks, states, *weaker in ANSWER_TYPES:
+        if asks.search(question):
+            return Kind(kind, states, tuple(weaker))
+    return None
