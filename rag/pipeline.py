@@ -75,7 +75,7 @@ class Assistant:
         hits = tuple(index.search(query, query_vector, self.top_k))
         timings["retrieve"] = _ms(started) - timings["embed"]
         yield Retrieved(query, hits)
-        verdict = judge(question, hits, index.vocab, self.gate_threshold)
+        verdict = judge(question, hits, index.vocab, self.gate_threshold, query)
         if not verdict.answer:
             text = refusal_text(verdict.reason)
             yield Token(text)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.gate import judge, unknown_names
+from rag import lexical
+from rag.gate import judge, unknown_names, unsupported
 from rag.records import Chunk, Hit
 from rag.settings import Settings
 
@@ -71,15 +72,50 @@ def test_the_thing_asked_about_found_beside_the_name_is_answered(bot):
     assert "ten countries" in answer.text
 
 
+def _hit(text: str, kind: str = "prose") -> Hit:
+    return Hit(Chunk(text[:8], "a.md", "S", text, 0, len(text), kind=kind), 1.0)
+
+
 def test_the_thing_asked_about_must_stand_beside_the_name_not_elsewhere():
     """'parameters' appears in a passage, but not in one about GPT-5: refused."""
-    from rag.gate import unanswered_focus
-    from rag.records import Chunk, Hit
+    hits = [_hit("Open-weight models release their trained parameters."), _hit("Teams keep GPT-5 for hard cases.")]
+    assert unsupported("How many parameters does GPT-5 have?", hits) == "say nothing about parameters for GPT-5"
+    assert unsupported("How many parameters do open-weight models release?", hits) == ""
+    assert unsupported("What's the weather? It's fine.", hits) == ""
 
-    def hit(text):
-        return Hit(Chunk(text[:8], "a.md", "S", text, 0, len(text)), 1.0)
 
-    hits = [hit("Open-weight models release their trained parameters."), hit("Teams keep GPT-5 for hard cases.")]
-    assert unanswered_focus("How many parameters does GPT-5 have?", hits) == "parameters"
-    assert unanswered_focus("How many parameters do open-weight models release?", hits) == ""
-    assert unanswered_focus("What's the weather? It's fine.", hits) == ""
+def test_a_price_beside_the_name_is_no_answer_to_the_price_of_something_else():
+    hits = [_hit("GPT-5 costs $1.75 per million tokens."), _hit("Training GPT-5 took many months.")]
+    assert unsupported("What does GPT-5 cost per million tokens?", hits) == ""
+    assert unsupported("How much did it cost to train GPT-5?", hits) == "give no price for GPT-5"
+
+
+def test_a_date_must_stand_beside_the_name_asked_about():
+    hits = [_hit("OpenAI released GPT-2 openly in 2019."), _hit("The GPT-4o weights remain confidential.")]
+    assert unsupported("When did OpenAI release GPT-2?", hits) == ""
+    assert unsupported("When did GPT-4o come out?", hits) == "give no date for GPT-4o"
+
+
+def test_a_closing_verb_the_corpus_uses_must_stand_beside_the_date():
+    hits = [_hit("Acme was founded as a research lab."), _hit("Acme shipped its first model in May 2019.")]
+    vocabulary = {t for h in hits for t in lexical.terms(h.chunk.text)}
+    assert unsupported("When was Acme founded?", hits, vocabulary) == "give no date for Acme"
+    assert unsupported("When did Acme come out?", hits, vocabulary) == ""  # "come" is no word of the corpus
+
+
+def test_a_table_column_is_what_the_table_says_about_one_thing():
+    table = ("| Dimension | Llama 4 | GPT-OSS |\n| --- | --- | --- |\n"
+             "| Cost | $0.80 per million tokens | Free licensing |\n"
+             "| Performance | 90% of closed quality | Apache 2.0 license |")
+    hits = [_hit(table, kind="table")]
+    assert unsupported("What license does GPT-OSS use?", hits) == ""
+    assert unsupported("What license does Llama 4 use?", hits) == "say nothing about license for Llama"
+    assert unsupported("What does Llama 4 cost?", hits) == ""
+
+
+def test_the_verdict_says_what_the_passages_lack():
+    hits = [_hit("ChatGPT is closed source; its programming and data remain private.")]
+    vocabulary = set(lexical.terms(hits[0].chunk.text))
+    verdict = judge("What programming language is ChatGPT written in?", hits, vocabulary, 0.0)
+    assert not verdict.answer
+    assert verdict.reason == "the passages found say nothing about programming language for ChatGPT"

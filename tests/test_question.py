@@ -1,0 +1,92 @@
+"""Reading what a question asks for from its form: the names it gives, the thing it asks about
+(the head of "what programming language", the word after "how many"), and the kind of fact wanted."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag import lexical
+from rag.question import asked_about, asks_value, names, wanted_kind
+
+
+def test_names_include_lower_case_model_numbers_but_not_a_capitalised_first_word():
+    assert [n.text for n in names("What GPU does gpt-oss-120b need?")] == ["GPU", "gpt-oss-120b"]
+    assert [n.text for n in names("Llama or GPT-5.2?")] == ["GPT-5.2"]
+    assert [n.text for n in names("gpt-oss-20b on a laptop?")] == ["gpt-oss-20b"]
+
+
+def test_a_model_number_is_referred_to_by_its_variant_but_not_by_a_bare_digit():
+    big = names("Does gpt-oss-120B fit?")[0]
+    assert big.referred_to_in(set(lexical.terms("The 120B version runs on one GPU.")))
+    assert not big.mentioned_in(set(lexical.terms("The 120B version runs on one GPU.")))
+    five = names("What does GPT-5 cost?")[0]
+    assert not five.referred_to_in(set(lexical.terms("Under 5 million tokens a month.")))
+
+
+@pytest.mark.parametrize("question, phrase", [
+    ("What programming language is ChatGPT written in?", "programming language"),
+    ("Which datasets was it trained on?", "datasets"),
+    ("What kind of profit model did OpenAI pivot to?", "profit model"),
+    ("How many parameters does GPT-5 have?", "parameters"),
+    ("How much electricity does it use?", "electricity"),
+    ("What is Llama 4's context window?", "context"),
+    ("What is the context length of gpt-oss-120B?", "context"),
+    ("How much did it cost to train GPT-5?", "train"),
+    ("What does Groq charge for inference?", "inference"),
+])
+def test_the_thing_asked_about(question, phrase):
+    assert phrase in [a.phrase for a in asked_about(question)]
+
+
+def test_the_head_word_is_what_a_passage_must_hold():
+    [asked] = asked_about("What programming language is ChatGPT written in?")
+    assert asked.word == frozenset(lexical.terms("language")) and not asked.if_known
+
+
+@pytest.mark.parametrize("question", [
+    "By what factor does self-hosting cut the price?",  # the form of the answer, not a thing
+    "At what point does self-hosting make more sense?",
+    "What percentage did the Hanoi startup save?",
+    "How much cheaper is self-hosting?",  # a comparison
+    "How much does GPT-5.2 charge?",
+    "What did Minh do next?",  # no noun phrase before the verb
+    "What are the downsides of self-hosting?",  # a judgement a passage need not name
+    "What is wind's share of the grid?",
+])
+def test_questions_whose_form_names_no_thing(question):
+    assert [a for a in asked_about(question) if not a.if_known] == []
+
+
+def test_the_closing_verb_of_a_when_question_is_checked_only_if_the_corpus_knows_it():
+    [asked] = asked_about("When was OpenAI founded?")
+    assert asked.phrase == "founded" and asked.if_known
+    assert asked.checked(set(lexical.terms("founded as a lab")))
+    assert not asked.checked(set(lexical.terms("introduced in August")))
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("When did gpt-oss come out?", "date"),
+    ("How long does it take to fine-tune gpt-oss?", "duration"),
+    ("How much is a ChatGPT Plus subscription?", "price"),
+    ("How much did OpenAI invest in it?", "price"),
+    ("How many countries does it flow through?", "count"),
+    ("What licence is gpt-oss released under?", "license"),
+])
+def test_the_kind_of_fact_wanted(question, kind):
+    assert wanted_kind(question).name == kind
+
+
+def test_a_count_may_be_written_in_words():
+    assert wanted_kind("How many countries?").stated_in("It flows through ten countries.") == 1.0
+
+
+def test_a_comparison_or_a_manner_asks_for_no_value():
+    assert asks_value("What does it cost?")
+    assert not asks_value("How many birds do turbines kill compared with cars?")
+    assert not asks_value("How do open-weight models compare on cost?")
+
+
+def test_british_spellings_meet_american_ones():
+    assert lexical.terms("licence") == lexical.terms("license")
+    assert lexical.terms("quantisation") == lexical.terms("quantization")
+    assert lexical.terms("expertise") != lexical.terms("expertize")  # -ise words are left alone
