@@ -44,13 +44,12 @@ def test_every_off_topic_question_is_refused(judged):
     assert missed == []
 
 
-def test_near_misses_are_refused(judged):
-    """Near-misses (the right topic, a fact the corpus lacks) are refused when the question names
-    something unknown or its form shows what it asks about. Two of twelve show neither (GPT-5's
-    training cost, ChatGPT's programming language) and still get a neighbouring sentence: see
-    docs/RETRIEVAL.md. This holds the line at those two."""
+def test_every_near_miss_is_refused(judged):
+    """Near-misses (the right topic, a fact the corpus lacks) are refused, not answered with a
+    neighbouring figure: "How much did it cost to train GPT-5?" is not answered with GPT-5.2's API
+    price."""
     missed = [item["id"] for item, result, _ in judged if item.get("kind") == "near-miss" and not result["refused"]]
-    assert len(missed) <= 2, missed
+    assert missed == []
 
 
 def test_at_most_one_answerable_question_is_refused(judged):
@@ -61,3 +60,15 @@ def test_at_most_one_answerable_question_is_refused(judged):
 def test_every_follow_up_is_answered_correctly(judged):
     wrong = [item["id"] for item, result, _ in judged if item.get("turns") and not result["correct"]]
     assert wrong == []
+
+
+def test_held_out_questions_generalise(article_bot):
+    """eval/heldout.jsonl holds questions written to check the rules on phrasings they were not
+    shaped on (half of them by a writer who saw only the article). Few answerable ones may be
+    refused, and most near-misses must be: docs/RETRIEVAL.md has the figures."""
+    results = [evaluate.judge_item(item, evaluate.run_item(article_bot, item)[0])
+               for item in evaluate.read_gold(ROOT / "eval" / "heldout.jsonl")]
+    refused = [r["id"] for r in results if r["answerable"] and r["refused"]]
+    near_misses = [r for r in results if not r["answerable"]]
+    assert len(refused) <= 1, refused
+    assert sum(r["refused"] for r in near_misses) >= 2 / 3 * len(near_misses)
