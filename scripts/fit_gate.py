@@ -35,7 +35,8 @@ def features(bot, item: dict) -> dict:
     score = max((gate.relevance(h) for h in hits[:gate.PASSAGES_JUDGED]), default=0.0)
     return {"id": item.get("id"), "answerable": bool(item.get("answerable", True)),
             "kind": item.get("kind", "answerable" if item.get("answerable", True) else "out-of-scope"),
-            "score": score, "names": gate.unknown_names(turns[-1], index.vocab), "question": turns[-1]}
+            "score": score, "names": gate.unknown_names(turns[-1], index.vocab), "question": turns[-1],
+            "unsupported": gate.unsupported(query, hits, index.vocab)}
 
 
 def sweep(rows: list[dict], thresholds: list[float]) -> list[tuple[float, int, int, int]]:
@@ -94,6 +95,11 @@ def report(rows: list[dict]) -> None:
     near = [r for r in scored if r["kind"] == "near-miss" and r["score"] >= threshold]
     if near:
         print(f"near-miss items the threshold lets through: {', '.join(r['id'] for r in near)}")
+        for r in near:
+            verdict = f"refused: the passages found {r['unsupported']}" if r["unsupported"] else "ANSWERED"
+            print(f"  {r['id']:<5} {r['question'][:60]:<60} {verdict}")
+    through = [r["id"] for r in scored if r["answerable"] and r["score"] >= threshold and r["unsupported"]]
+    print(f"answerable items the asked-for check refuses: {', '.join(through) or 'none'}")
 
 
 def _boundary(rows: list[dict], width: int = 12) -> list[dict]:
