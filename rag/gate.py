@@ -59,20 +59,25 @@ def evidence_units(hits: Sequence[Hit]) -> list[tuple[str, frozenset[str]]]:
     return units
 
 
-def unsupported(question: str, hits: Sequence[Hit], vocabulary: Collection[str] = ()) -> str:
+def unsupported(question: str, hits: Sequence[Hit], vocabulary: Collection[str] = (), query: str = "") -> str:
     """What the question asks for that no passage states beside its names, the thing it asks about
     or the kind of fact it wants, as the end of a sentence ("say nothing about programming
-    language", "give no date for GPT-4o"); "" when some passage holds it all."""
-    asked = [a for a in asked_about(question) if a.checked(vocabulary)]
+    language", "give no date for GPT-4o"); "" when some passage holds it all.
+
+    `query` is the question condensed with the conversation. A follow-up asks for what the
+    question before it asked for ("and GPT-4o?" after "When did gpt-oss come out?" asks for a
+    date), about the names it gives itself, or else about the earlier ones."""
+    query = query or question
+    asked = [a for a in asked_about(query) if a.checked(vocabulary)]
     in_phrases = {word for a in asked for word in a.phrase.split()}
-    given = [name for name in names(question) if name.text not in in_phrases]
+    given = [name for name in names(question) or names(query) if name.text not in in_phrases]
     units = [(text, terms) for text, terms in evidence_units(hits) if all(n.referred_to_in(terms) for n in given)]
     for a in asked:
         units = [(text, terms) for text, terms in units if a.word & terms]
         if not units:
             return f"say nothing about {a.phrase}" + _beside(given)
-    kind = wanted_kind(question)
-    if kind is None or kind.name not in CHECKED_KINDS or not asks_value(question):
+    kind = wanted_kind(query)
+    if kind is None or kind.name not in CHECKED_KINDS or not asks_value(query):
         return ""
     if not any(kind.stated_in(text) for text, _ in units):
         return f"give no {CHECKED_KINDS[kind.name]}" + _beside(given)
@@ -85,8 +90,7 @@ def _beside(given: list[Name]) -> str:
 
 def judge(question: str, hits: Sequence[Hit], vocabulary: Collection[str], threshold: float,
           query: str = "") -> Verdict:
-    """`query` is the question condensed with the conversation: a follow-up ("what about GPT-4o?")
-    asks for what the question before it asked for."""
+    """`query` is the question condensed with the conversation (`unsupported` reads both)."""
     if not hits:
         return Verdict(False, "the index holds no passages", 0.0)
     score = max(relevance(h) for h in hits[:PASSAGES_JUDGED])
@@ -95,7 +99,7 @@ def judge(question: str, hits: Sequence[Hit], vocabulary: Collection[str], thres
         return Verdict(False, f"the knowledge base never mentions {', '.join(missing)}", score)
     if score < threshold:
         return Verdict(False, f"no passage is relevant enough ({score:.2f} < {threshold:.2f})", score)
-    lacking = unsupported(query or question, hits, vocabulary)
+    lacking = unsupported(question, hits, vocabulary, query)
     if lacking:
         return Verdict(False, f"the passages found {lacking}", score)
     return Verdict(True, "", score)

@@ -119,3 +119,12 @@ def test_the_verdict_says_what_the_passages_lack():
     verdict = judge("What programming language is ChatGPT written in?", hits, vocabulary, 0.0)
     assert not verdict.answer
     assert verdict.reason == "the passages found say nothing about programming language for ChatGPT"
+
+
+def test_a_follow_up_asks_the_earlier_question_about_its_own_names():
+    hits = [_hit("GPT-5.2 costs $1.75 per million input tokens."), _hit("Llama 4 costs $0.80 per million tokens."),
+            _hit("OpenAI released gpt-oss in August 2025. GPT-4o weights remain confidential.")]
+    asked_before = "What does GPT-5.2 cost per million input tokens?"
+    assert unsupported("and Llama 4?", hits, query=f"{asked_before} and Llama 4?") == ""
+    assert unsupported("and GPT-4o?", hits, query=f"{asked_before} and GPT-4o?") == "give no price for GPT-4o"
+    assert unsupported("and for output?", hits, query=f"{asked_before} and for output?") == ""
