@@ -9,9 +9,9 @@ Three tests, all on what `search` already returned:
 - what the question's form shows it asks for (`rag.question`: the thing asked about, such as
   "how many parameters" or "what programming language", and the kind of fact, such as a date or a
   price) must stand in one passage, or one column of a table, together with the names the question
-  gives. A near-miss, on topic
-  but asking a fact the corpus lacks, is refused rather than answered with a neighbouring figure:
-  a price beside "GPT-5" is no answer to "How much did it cost to train GPT-5?".
+  gives. A near-miss, on topic but asking a fact the corpus lacks, is refused rather than answered
+  with a neighbouring figure: a price beside "GPT-5" is no answer to "How much did it cost to
+  train GPT-5?".
 """
 
 from __future__ import annotations
