@@ -121,7 +121,6 @@ def readable_sentences(chunk: Chunk) -> tuple[str, ...]:
     return tuple(text for _, text in _table_cells(chunk))
 
 
-@lru_cache(maxsize=4_096)
 def table_columns(chunk: Chunk) -> tuple[str, ...]:
     """A table's readable cells, one text per column. A comparison table gives each compared thing
     (a model, a plan) a column, so a column is what the table says about that one thing."""

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rag import lexical
 from rag.chunker import search_text, table_columns
 from rag.question import Name, asked_about, asks_value, names, wanted_kind
-from rag.records import Hit
+from rag.records import Chunk, Hit
+from rag.search import chunk_terms
 
 LEXICAL_WEIGHT = 0.5
 PASSAGES_JUDGED = 3
@@ -52,12 +54,14 @@ def unknown_names(question: str, vocabulary: Collection[str]) -> list[str]:
 def evidence_units(hits: Sequence[Hit]) -> list[tuple[str, frozenset[str]]]:
     """(text, its terms) for each unit of evidence among the hits: a passage, or one column of a
     table (a comparison table's column is all it says about one compared thing)."""
-    units = []
-    for hit in hits:
-        chunk = hit.chunk
-        texts = table_columns(chunk) if chunk.kind == "table" else (search_text(chunk) + "\n" + chunk.key,)
-        units.extend((text, frozenset(lexical.terms(chunk.section + "\n" + text))) for text in texts)
-    return units
+    return [unit for hit in hits for unit in _units(hit.chunk)]
+
+
+@lru_cache(maxsize=4_096)  # chunks are frozen; each question reads the same few again
+def _units(chunk: Chunk) -> tuple[tuple[str, frozenset[str]], ...]:
+    if chunk.kind != "table":
+        return ((search_text(chunk) + "\n" + chunk.key, frozenset(chunk_terms(chunk))),)
+    return tuple((text, frozenset(lexical.terms(f"{chunk.section}\n{text}"))) for text in table_columns(chunk))
 
 
 def unsupported(question: str, hits: Sequence[Hit], vocabulary: Collection[str] = (), query: str = "") -> str:

@@ -91,7 +91,6 @@ ASKED_ABOUT = [
     # the purpose of a price: "cost to train", "spend on hardware", "charge for inference"
     re.compile(r"\b(?:costs?|charge[sd]?|pa(?:y|ys|id)|spen(?:d|ds|t)|invest(?:s|ed)?)\s+(?:to|for|on|in)\s+([\w-]+)", re.I),
 ]
-_AUX_WORD = re.compile(rf"^{_AUX}$", re.I)
 # The closing verb of a short "when/where" question: "When was OpenAI founded?".
 _PREDICATE = re.compile(rf"^\s*(?:when|where|(?:in\s+)?what\s+(?:year|date|month|day))\s+{_AUX}\s+(?:the\s+)?"
                         r"[\w.-]+(?:\s+[\w.-]+){0,2}\s+([a-z]+)\s*\?*\s*$", re.I)
@@ -120,7 +119,7 @@ def asked_about(question: str) -> list[Asked]:
     for pattern in ASKED_ABOUT:
         for match in pattern.finditer(question):
             words = match.group(1).split()
-            if any(w.lower() in lexical.STOPWORDS or _AUX_WORD.match(w) for w in words):
+            if any(w.lower() in lexical.STOPWORDS for w in words):  # auxiliaries are stop words too
                 continue
             kept = [w for w in words if w.lower() not in FORM_WORDS]
             head = lexical.word_groups(kept[-1]) if kept else []
