@@ -135,8 +135,8 @@ def ask(question: Annotated[str, typer.Argument(help="The question")], corpus: C
     config = settings(corpus=corpus, index=index_dir, embedder=embedder, backend=backend,
                       generator=generator, model=model)
     try:
-        ensure_index(config)
         bot = assistant(config)
+        ensure_index(config, embedder=bot.embedder)
         for event in bot.answer(question, read_history(history)):
             if isinstance(event, Token) and not as_json:
                 typer.echo(event.text, nl=False)
@@ -168,12 +168,13 @@ def serve(corpus: Corpus = None, index_dir: IndexDir = None, embedder: Embedder 
     config = settings(corpus=corpus, index=index_dir, embedder=embedder, backend=backend,
                       generator=generator, model=model, host=host, port=port)
     try:
-        ensure_index(config, progress_bar("embedding"))
         bot = assistant(config)
+        ensure_index(config, progress_bar("embedding"), bot.embedder)
         bot.warm_up()
         from ui.app import launch
 
-        launch(bot, config, run_build=lambda progress: builder(config, progress).run())
+        # the Re-index button builds with the server's own embedder rather than loading a second
+        launch(bot, config, run_build=lambda progress: builder(config, progress, bot.embedder).run())
     except RagError as error:
         fail(error)
 
@@ -195,8 +196,9 @@ def evaluate(gold: Annotated[Path, typer.Option(help="Gold questions, JSON lines
     config = settings(corpus=corpus, index=index_dir, embedder=embedder, backend=backend,
                       generator=generator, model=model)
     try:
-        ensure_index(config)
-        summary = run_eval(assistant(config), gold, out, compare)
+        bot = assistant(config)
+        ensure_index(config, embedder=bot.embedder)
+        summary = run_eval(bot, gold, out, compare)
     except RagError as error:
         fail(error)
     typer.echo(json.dumps(summary, indent=1) if as_json else format_summary(summary))

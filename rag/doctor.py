@@ -12,6 +12,9 @@ import json
 import platform
 from pathlib import Path
 
+from rag.generators.choose import model_folder
+from rag.generators.transformers import missing_mxfp4_packages
+
 Finding = tuple[str, str]
 WEIGHTS = ("*.safetensors", "*.bin", "*.pt", "*.gguf")
 TOKENIZER = ("tokenizer.json", "tokenizer.model", "tokenizer_config.json", "vocab.json")
@@ -24,7 +27,7 @@ def report(model: str | None, models_dir: Path) -> list[Finding]:
         ("transformers", version("transformers") or "not installed: pip install 'transformers>=5'"),
         ("mxfp4 kernels", mxfp4_finding()),
         *model_findings(models_dir),
-        ("configured model", configured(model, models_dir)),
+        ("configured model", configured(model)),
     ]
 
 
@@ -51,7 +54,7 @@ def torch_findings() -> list[Finding]:
 
 
 def mxfp4_finding() -> str:
-    missing = [name for name in ("triton", "kernels") if importlib.util.find_spec(name) is None]
+    missing = missing_mxfp4_packages()
     if not missing:
         return "available (triton + kernels): gpt-oss-20b runs in MXFP4, ~13 GB"
     return f"missing {', '.join(missing)}: gpt-oss falls back to bf16 (~42 GB for 20b); pip install triton kernels"
@@ -91,12 +94,11 @@ def describe(folder: Path) -> str:
     return f"{kind}{', ' + quant if quant else ''}, {size:.1f} GiB of weights"
 
 
-def configured(model: str | None, models_dir: Path) -> str:
+def configured(model: str | None) -> str:
+    """The configured model, found the way the generator chooser finds it."""
     if not model:
         return "none (the extractive generator answers); pass --model models/gpt-oss-20b"
-    path = Path(model).expanduser()
-    if path.is_dir():
-        return f"{model}: {loadable(path)}"
-    if (models_dir / model).is_dir():
-        return f"{model}: {loadable(models_dir / model)}"
-    return f"{model}: not a folder; must already be in the local HF cache (offline)"
+    folder = model_folder(model)
+    if folder is None:
+        return f"{model}: neither a folder nor in the local HF cache (offline), so the extractive generator answers"
+    return f"{model}: {loadable(folder)}"

@@ -94,13 +94,18 @@ def model_path(name: str) -> Path:
     return path
 
 
+def model_label(name: str, path: Path) -> str:
+    """The model's name in an embedder id: the packaged MiniLM by its own name, a folder by its."""
+    return "all-MiniLM-L6-v2" if name == PACKAGED_MINILM else path.name
+
+
 class SentenceTransformerEmbedder(Embedder):
     """A local sentence-transformers model on PyTorch, loaded on first use, never from a hub."""
 
     def __init__(self, name: str = PACKAGED_MINILM, dim: int = 384):
         self.path = model_path(name)
         self.dim = dim
-        self.id = f"st:{self.path.name if name != PACKAGED_MINILM else 'all-MiniLM-L6-v2'}:torch-fp32"
+        self.id = f"st:{model_label(name, self.path)}:torch-fp32"
         self._model = None
 
     def _load(self):

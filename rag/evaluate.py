@@ -101,15 +101,16 @@ def summarise(results: list[dict[str, Any]], latencies: list[float]) -> dict[str
     out_of_scope = [r for r in results if not r["answerable"]]
     refused = [r for r in results if r["refused"]]
     with_claims = [r for r in answerable if "claims_ok" in r]
+    refusal_recall = _share(r["refused"] for r in out_of_scope)  # also the accuracy on out-of-scope items
     return {
         "items": len(results),
         "answer_accuracy": _share(r["correct"] for r in answerable),
         "claims_shown": _share(r["claims_ok"] for r in with_claims),
         "evidence_cited": _share(r["evidence_ok"] for r in answerable),
-        "refusal_accuracy": _share(r["refused"] for r in out_of_scope),
+        "refusal_accuracy": refusal_recall,
         "answerable_refused": sum(1 for r in answerable if r["refused"]),
         "refusal_precision": _share(not r["answerable"] for r in refused),
-        "refusal_recall": _share(r["refused"] for r in out_of_scope),
+        "refusal_recall": refusal_recall,
         "unverified_sentences": sum(r["unverified"] for r in results),
         "latency_ms_p50": percentile(latencies, 0.5),
         "latency_ms_p95": percentile(latencies, 0.95),

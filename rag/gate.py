@@ -46,6 +46,11 @@ def relevance(hit: Hit) -> float:
     return hit.dense + LEXICAL_WEIGHT * hit.lexical
 
 
+def score(hits: Sequence[Hit]) -> float:
+    """The gate's score of a retrieval: the relevance of the best of the top hits."""
+    return max((relevance(h) for h in hits[:PASSAGES_JUDGED]), default=0.0)
+
+
 def unknown_names(question: str, vocabulary: Collection[str]) -> list[str]:
     """Names in the question that no indexed passage contains ("GPT-6" is not "GPT")."""
     return [name.text for name in names(question) if not name.mentioned_in(vocabulary)]
@@ -98,13 +103,13 @@ def judge(question: str, hits: Sequence[Hit], vocabulary: Collection[str], thres
     """`query` is the question condensed with the conversation (`unsupported` reads both)."""
     if not hits:
         return Verdict(False, "the index holds no passages", 0.0)
-    score = max(relevance(h) for h in hits[:PASSAGES_JUDGED])
+    best = score(hits)
     missing = unknown_names(question, vocabulary)
     if missing:
-        return Verdict(False, f"the knowledge base never mentions {', '.join(missing)}", score)
-    if score < threshold:
-        return Verdict(False, f"no passage is relevant enough ({score:.2f} < {threshold:.2f})", score)
+        return Verdict(False, f"the knowledge base never mentions {', '.join(missing)}", best)
+    if best < threshold:
+        return Verdict(False, f"no passage is relevant enough ({best:.2f} < {threshold:.2f})", best)
     lacking = unsupported(question, hits, vocabulary, query)
     if lacking:
-        return Verdict(False, f"the passages found {lacking}", score)
-    return Verdict(True, "", score)
+        return Verdict(False, f"the passages found {lacking}", best)
+    return Verdict(True, "", best)

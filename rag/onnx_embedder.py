@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.embedder import PACKAGED_MINILM, Embedder, model_path, normalise
+from rag.embedder import PACKAGED_MINILM, Embedder, model_label, model_path, normalise
 from rag.errors import ModelUnavailable
 
 DEFAULT_CACHE = Path.home() / ".cache" / "rag" / "onnx"
@@ -42,7 +42,7 @@ class OnnxEmbedder(Embedder):
         # One thread: on a small CPU a second one costs more in hand-offs than it gains, for a
         # single query and for index batches alike (scripts/bench_embedder.py measures both).
         self.threads = threads
-        self.model_name = "all-MiniLM-L6-v2" if name == PACKAGED_MINILM else self.path.name
+        self.model_name = model_label(name, self.path)
         self.dim = int(_read_json(self.path / "config.json")["hidden_size"])
         self.max_tokens = int(_read_json(self.path / "sentence_bert_config.json")
                               .get("max_seq_length", 256))
@@ -68,9 +68,6 @@ class OnnxEmbedder(Embedder):
         if not int8.is_file():
             _quantize(fp32, int8)
         return int8
-
-    def warm_up(self) -> None:
-        self._load()
 
     def _load(self):
         if self._session is None:

@@ -6,23 +6,26 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rag import store
-from rag.embedder import make as make_embedder
+from rag.embedder import Embedder, make as make_embedder
 from rag.generators.choose import choose
 from rag.index import Builder, BuildReport
 from rag.pipeline import Assistant
 from rag.settings import Settings
 
 
-def builder(settings: Settings, progress: Callable[[int, int], None] | None = None) -> Builder:
-    return Builder(settings.corpus, settings.index, make_embedder(settings.embedder, settings.backend),
+def builder(settings: Settings, progress: Callable[[int, int], None] | None = None,
+            embedder: Embedder | None = None) -> Builder:
+    """`embedder`: one already loaded (a running server's), so a build does not load a second."""
+    return Builder(settings.corpus, settings.index, embedder or make_embedder(settings.embedder, settings.backend),
                    settings.chunk_chars, settings.max_file_bytes, progress)
 
 
-def ensure_index(settings: Settings, progress: Callable[[int, int], None] | None = None) -> BuildReport | None:
+def ensure_index(settings: Settings, progress: Callable[[int, int], None] | None = None,
+                 embedder: Embedder | None = None) -> BuildReport | None:
     """Build the index when the index folder holds none; return the report if it built."""
     if store.current_name(settings.index) is not None:
         return None
-    return builder(settings, progress).run()
+    return builder(settings, progress, embedder).run()
 
 
 def assistant(settings: Settings) -> Assistant:

@@ -17,7 +17,6 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from rag import evaluate, gate  # noqa: E402
-from rag.condense import condense  # noqa: E402
 from rag.generators.base import Turn  # noqa: E402
 from rag.service import assistant, ensure_index  # noqa: E402
 from rag.settings import load  # noqa: E402
@@ -26,17 +25,17 @@ DEFAULT_GOLD = [Path("eval/gold.jsonl"), Path("eval/project.jsonl")]
 
 
 def features(bot, item: dict) -> dict:
-    """The gate's inputs for the scored turn of one item, as the pipeline computes them."""
+    """The gate's inputs for the scored turn of one item, as the pipeline computes them: its first
+    event carries the query it searched for and the hits, before the gate runs."""
     turns = evaluate.turns_of(item)
     history = tuple(Turn("user", t) for t in turns[:-1])
-    query = condense(turns[-1], history)
-    index = bot.index()
-    hits = index.search(query, bot.embedder.embed_query(query), bot.top_k)
-    score = max((gate.relevance(h) for h in hits[:gate.PASSAGES_JUDGED]), default=0.0)
+    retrieved = next(bot.answer(turns[-1], history))
+    vocabulary = bot.index().vocab
     return {"id": item.get("id"), "answerable": bool(item.get("answerable", True)),
             "kind": item.get("kind", "answerable" if item.get("answerable", True) else "out-of-scope"),
-            "score": score, "names": gate.unknown_names(turns[-1], index.vocab), "question": turns[-1],
-            "unsupported": gate.unsupported(query, hits, index.vocab)}
+            "score": gate.score(retrieved.hits), "names": gate.unknown_names(turns[-1], vocabulary),
+            "question": turns[-1],
+            "unsupported": gate.unsupported(turns[-1], retrieved.hits, vocabulary, retrieved.query)}
 
 
 def sweep(rows: list[dict], thresholds: list[float]) -> list[tuple[float, int, int, int]]:
@@ -67,8 +66,8 @@ def main() -> None:
     parser.add_argument("--index", type=Path, default=None)
     args = parser.parse_args()
     settings = load({"backend": args.backend, "index": args.index})
-    ensure_index(settings)
     bot = assistant(settings)
+    ensure_index(settings, embedder=bot.embedder)
     items = [item for path in (args.gold or DEFAULT_GOLD) for item in evaluate.read_gold(path)]
     report([features(bot, item) for item in items])
 

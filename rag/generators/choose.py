@@ -11,17 +11,26 @@ from rag.generators.base import Generator
 from rag.generators.extractive import ExtractiveGenerator
 
 
+def model_folder(model: str) -> Path | None:
+    """Where the configured model's files are: a folder, or an entry of the local Hugging Face cache
+    (never fetched). None when neither holds it."""
+    path = Path(model).expanduser()
+    if path.is_dir():
+        return path
+    from rag.generators.transformers import cached_model_path
+
+    cached = cached_model_path(model)
+    return Path(cached) if cached else None
+
+
 def _why_not_transformers(model: str) -> str:
     """Why a transformers model cannot run here, or "" when it can."""
     if not model:
         return "no --model configured"
     if importlib.util.find_spec("torch") is None or importlib.util.find_spec("transformers") is None:
         return "torch and transformers are not installed"
-    if not Path(model).is_dir():
-        from rag.generators.transformers import cached_model_path  # only a local HF cache entry
-
-        if cached_model_path(model) is None:
-            return f"model {model!r} is neither a folder nor in the local Hugging Face cache"
+    if model_folder(model) is None:
+        return f"model {model!r} is neither a folder nor in the local Hugging Face cache"
     return ""
 
 

@@ -258,9 +258,13 @@ def mxfp4_checkpoint(config: Any) -> bool:
     return str(method).lower().endswith("mxfp4")
 
 
-def mxfp4_kernels() -> bool:
+def missing_mxfp4_packages() -> list[str]:
     """MXFP4 matmuls need triton and the `kernels` package (its kernel must be in the local HF cache)."""
-    return all(importlib.util.find_spec(name) for name in ("triton", "kernels"))
+    return [name for name in ("triton", "kernels") if importlib.util.find_spec(name) is None]
+
+
+def mxfp4_kernels() -> bool:
+    return not missing_mxfp4_packages()
 
 
 def mxfp4_options(device: str) -> dict[str, Any]:
