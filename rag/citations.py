@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rag import lexical
-from rag.sentences import ABBREVIATION_REACH, abbreviation_before
+from rag.sentences import ends as sentence_ends
 from rag.chunker import readable_sentences
 from rag.records import Citation, Claim, Passage
 
@@ -38,9 +38,7 @@ class Verified:
 def split_answer(text: str) -> list[str]:
     """Answer sentences, each with the citation labels and claim markers that follow it."""
     sentences, start = [], 0
-    for match in _SENTENCE_END.finditer(text):
-        if abbreviation_before(text[max(start, match.start() - ABBREVIATION_REACH):match.start() + 1]):
-            continue  # "vs." or "e.g." ends no sentence
+    for match in sentence_ends(text, _SENTENCE_END):
         if text[start:match.end()].strip():
             sentences.append(text[start:match.end()].strip())
         start = match.end()

@@ -7,7 +7,10 @@ Owns the incremental parser fed decoded text with special tokens kept. It leaves
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+
+from rag.records import Thinking, Token
 
 MARKER = re.compile(r"<\|([A-Za-z_]*)\|>")
 PARTIAL = re.compile(r"<(\|[A-Za-z_]*(\|)?)?$")  # a marker cut off at the end of a piece
@@ -100,3 +103,10 @@ def split(text: str) -> tuple[str, str]:
     pieces = parser.feed(text) + parser.finish()
     thinking = "".join(p.text for p in pieces if p.channel == "analysis")
     return thinking, "".join(p.text for p in pieces if p.channel == "final")
+
+
+def events(pieces: list[Piece]) -> Iterator[Thinking | Token]:
+    """Parsed pieces as the pipeline's events: the final channel is the answer, the rest thinking."""
+    for piece in pieces:
+        if piece.text:
+            yield Token(piece.text) if piece.channel == "final" else Thinking(piece.text)

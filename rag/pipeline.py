@@ -87,6 +87,9 @@ class Assistant:
         request = Request(question, query, passages, tuple(history), query_vector,
                           {p.chunk.id: index.sentence_vectors[p.chunk.id] for p in passages},
                           cancel or threading.Event())
+        # the passages the generator reads, fitted now: its prompt reuses this fit straight away,
+        # where asking after generation would often refit once other chats had used the generator
+        given = self.generator.passages_for(request)
         pieces, thinking = [], []
         generate_start = time.perf_counter()
         for event in self.generator.stream(request):
@@ -98,7 +101,7 @@ class Assistant:
                 pieces.append(event.text)
             yield event
         timings["generate"] = _ms(generate_start)
-        checked = verify("".join(pieces), self.generator.passages_for(request), index.claims)
+        checked = verify("".join(pieces), given, index.claims)
         timings["total"] = _ms(started)
         yield Done(Answer(question, query, checked.text, False, self.generator.name, self.generator_reason,
                           checked.citations, checked.claims, hits, "".join(thinking), checked.unverified,

@@ -8,31 +8,33 @@ with its sentence, and never breaks inside "vs." or "e.g." or a number such as "
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 _BOUNDARY = re.compile(r"[.!?][*_\"')\]]*(?:\s+\[\d+\])*(?=\s+(?!\[\d+\])[\"'*_(\[]*[A-Z0-9$])")
 _NO_BREAK = re.compile(r"(?:\b(?:vs|e\.g|i\.e|etc|Mr|Mrs|Dr|St|approx|No|Inc|Ltd|U\.S)\.)$", re.I)
-ABBREVIATION_REACH = 8  # the longest abbreviation above, "approx", plus a separator
+_ABBREVIATION_REACH = 8  # the longest abbreviation above, "approx", plus a separator
 _MARKUP = re.compile(r"^(?:#{1,6}\s+|[-*+]\s+|\d+[.)]\s+|>\s*)")
 
 
 def split(text: str, offset: int = 0) -> list[tuple[int, int]]:
     """Sentence spans of one line or paragraph of `text`, shifted by `offset`."""
     spans, start = [], 0
-    for match in _BOUNDARY.finditer(text):
-        end = match.end()
-        # Only the last few characters can hold an abbreviation: looking at the whole sentence so
-        # far would make a line full of "e.g." quadratic.
-        if abbreviation_before(text[max(start, match.start() - ABBREVIATION_REACH):match.start() + 1]):
-            continue
-        spans.append((start, end))
-        start = end
+    for match in ends(text, _BOUNDARY):
+        spans.append((start, match.end()))
+        start = match.end()
     spans.append((start, len(text)))
     return [(offset + a + _lead(text[a:b]), offset + b) for a, b in spans if text[a:b].strip()]
 
 
-def abbreviation_before(piece: str) -> bool:
-    """True when `piece` ends with an abbreviation's period ("vs.", "e.g."), not a sentence's."""
-    return bool(_NO_BREAK.search(piece))
+def ends(text: str, boundary: re.Pattern) -> Iterator[re.Match]:
+    """The matches of `boundary` in `text` that end a sentence: not the period of "vs." or "e.g.".
+    Only the last few characters before a match can hold an abbreviation: looking at the whole
+    sentence so far would make a line full of "e.g." quadratic."""
+    start = 0
+    for match in boundary.finditer(text):
+        if not _NO_BREAK.search(text[max(start, match.start() - _ABBREVIATION_REACH):match.start() + 1]):
+            yield match
+            start = match.end()
 
 
 def _lead(piece: str) -> int:

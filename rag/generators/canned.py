@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rag.generators.base import Generator, Request
-from rag.harmony import HarmonyParser, Piece
+from rag.harmony import HarmonyParser, events
 from rag.records import Thinking, Token
 
 
@@ -26,13 +26,7 @@ class CannedGenerator(Generator):
     def stream(self, request: Request) -> Iterator[Thinking | Token]:
         parser = HarmonyParser()
         for at in range(0, len(self.text), self.piece_chars):
-            yield from _events(parser.feed(self.text[at : at + self.piece_chars]))
+            yield from events(parser.feed(self.text[at : at + self.piece_chars]))
             if request.cancel.is_set() or parser.done:
                 return
-        yield from _events(parser.finish())
-
-
-def _events(pieces: list[Piece]) -> Iterator[Thinking | Token]:
-    for piece in pieces:
-        if piece.text:
-            yield Token(piece.text) if piece.channel == "final" else Thinking(piece.text)
+        yield from events(parser.finish())

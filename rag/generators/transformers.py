@@ -17,7 +17,7 @@ from typing import Any
 
 from rag.errors import ModelUnavailable
 from rag.generators.base import Generator, Request
-from rag.harmony import HarmonyParser, Piece
+from rag.harmony import HarmonyParser, events
 from rag.prompt import build_messages, count_tokens, fit_passages, render
 from rag.generators.serving import Batcher, FairQueue, Sampling
 from rag.records import Passage, Thinking, Token
@@ -103,7 +103,8 @@ class TransformersGenerator(Generator):
 
     def passages_for(self, request: Request) -> tuple[Passage, ...]:
         """The passages that fit into what the rest of the prompt leaves of `max_prompt_tokens`.
-        Asked twice per answer (prompt, then citation check): the last fit is kept for reuse."""
+        Asked twice per answer (the pipeline's citation check, then the prompt): the last fit is
+        kept for reuse."""
         last = self._last_fit
         if last is not None and last[0] is request:
             return last[1]
@@ -128,12 +129,6 @@ class TransformersGenerator(Generator):
             ignore_eos=self.ignore_eos,
             options=tuple(self.generate_options.items()),
         )
-
-
-def events(pieces: list[Piece]) -> Iterator[Thinking | Token]:
-    for piece in pieces:
-        if piece.text:
-            yield Token(piece.text) if piece.channel == "final" else Thinking(piece.text)
 
 
 class Detokenizer:
