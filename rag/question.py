@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rag import lexical
 
@@ -188,6 +189,7 @@ def asks_value(question: str) -> bool:
     return bool(_ASKS_VALUE.search(question)) and not _COMPARES.search(question)
 
 
+@lru_cache(maxsize=1_024)  # the answerer asks once per candidate sentence
 def wanted_kind(question: str) -> Kind | None:
     """The kind of fact the question asks for (a date, a price...), if its form shows one."""
     for kind, asks, states, *weaker in ANSWER_TYPES:

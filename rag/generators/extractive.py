@@ -29,7 +29,6 @@ YES_COVERAGE = 1.0  # every content word of the question: a missing one may be t
 _CONTRAST = re.compile(r"\b(while|but|however|only|instead|rather|whereas|although|second-\w+)\b", re.I)
 _NEGATION = re.compile(r"\b(not|no|cannot|can't|never|none|neither|nor|isn't|aren't|doesn't|don't|"
                        r"distinct from|separate from|rather than)\b", re.I)
-_ANSWERS_ITSELF = re.compile(r"^\s*(yes|no)\b", re.I)
 _LEAD_WORD = re.compile(r"^\s*(yes|no)\b[,.;:]?\s*", re.I)
 _ENDS_SENTENCE = re.compile(r"[.!?][\"')\]*_]*(\s*\[\d+\])*\s*$")
 _CONTINUES = re.compile(r"^\s*(this|these|that|those|it|they|such|which|but)\b", re.I)
@@ -89,8 +88,12 @@ def _dense(request: Request, passage: Passage, index: int) -> float:
     if vectors is None or request.query_vector is None or index >= len(vectors):
         return 0.0
     own = float(vectors[index] @ request.query_vector)
-    faq_answer = passage.chunk.key and index == 0 and passage.hit.dense >= FAQ_MATCH
-    return max(own, passage.hit.dense) if faq_answer else own
+    return max(own, passage.hit.dense) if _answers_its_faq(passage, index) else own
+
+
+def _answers_its_faq(passage: Passage, index: int) -> bool:
+    """The first sentence of an FAQ answer whose question the query matched closely."""
+    return bool(passage.chunk.key) and index == 0 and passage.hit.dense >= FAQ_MATCH
 
 
 def candidates(request: Request) -> list[Candidate]:
@@ -100,13 +103,13 @@ def candidates(request: Request) -> list[Candidate]:
     most_rare = max(rarity.values(), default=1.0)
     weights = {t: w * rarity.get(t, most_rare) for t, w in _importance(request).items()}
     said = " ".join(turn.text for turn in request.history if turn.role == "assistant")
+    own = {t for t, w in _importance(request).items() if w == 1.0}  # the question's own words
     out = []
     for (rank, passage, index, text), terms in zip(found, term_sets):
         score = _dense(request, passage, index) + OVERLAP_WEIGHT * _overlap(terms, weights) \
             + 0.03 * (PASSAGES_READ - rank) + TYPE_BONUS * states_wanted_fact(request.question, text) \
-            - _penalty(request, passage, index, text, terms, said)
-        answers_its_faq = bool(passage.chunk.key) and index == 0 and passage.hit.dense >= FAQ_MATCH
-        borrowed = bool(_ANSWERS_ITSELF.match(text)) and not answers_its_faq
+            - _penalty(passage, text, terms, said, own)
+        borrowed = bool(_LEAD_WORD.match(text)) and not _answers_its_faq(passage, index)
         out.append(Candidate(text, passage.label, rank, index, score, terms, borrowed))
     return sorted(out, key=lambda c: (-c.score, c.rank, c.index))
 
@@ -120,7 +123,7 @@ def shown(candidate: Candidate) -> str:
     return rest[:1].upper() + rest[1:]
 
 
-def _penalty(request: Request, passage: Passage, index: int, text: str, terms: frozenset[str], said: str) -> float:
+def _penalty(passage: Passage, text: str, terms: frozenset[str], said: str, own: set[str]) -> float:
     """What counts against a sentence as the answer to this question."""
     penalty = 0.1 if len(text.split()) < 6 else 0.0  # titles and fragments answer little
     if passage.chunk.kind == "prose" and not _ENDS_SENTENCE.search(text):
@@ -129,7 +132,6 @@ def _penalty(request: Request, passage: Passage, index: int, text: str, terms: f
     # A follow-up wants something new: a sentence already said, lacking the follow-up's own words
     # ("and the open-weight models?"), is held back; one holding them ("and for output?" when it
     # gave input and output prices both) may be said again.
-    own = {t for t, w in _importance(request).items() if w == 1.0}
     if text in said and not own <= terms:
         penalty += REPEAT_PENALTY
     return penalty
@@ -196,7 +198,7 @@ def yes_no_lead(question: str, best: str, first: str | None = None, context: str
     """"Yes. " or "No. " for a yes/no question, read off the best sentence (and `context`, the
     passage around it, for words the sentence leaves to an "it"); nothing when the sentence shown
     first already opens with its own yes or no, or when neither answer is safe."""
-    if not _YES_NO.match(question) or _ANSWERS_ITSELF.match(first or best):
+    if not _YES_NO.match(question) or _LEAD_WORD.match(first or best):
         return ""
     # A lead only when the passage speaks to the whole question, holding every word of it: "Is
     # self-hosting worth it?" must not read "No." off "While not 100% open source, ...".
