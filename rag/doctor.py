@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import json
+import os
 import platform
 from pathlib import Path
 
@@ -29,6 +30,19 @@ def report(model: str | None, models_dir: Path) -> list[Finding]:
         *model_findings(models_dir),
         ("configured model", configured(model)),
     ]
+
+
+def cpu_model() -> str:
+    """The CPU's model name, for benchmark reports."""
+    cpuinfo = Path("/proc/cpuinfo")
+    lines = cpuinfo.read_text(encoding="utf-8", errors="replace").splitlines() if cpuinfo.exists() else []
+    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")),
+                platform.processor() or "unknown CPU")
+
+
+def machine() -> str:
+    """One line naming the machine a benchmark ran on."""
+    return f"{os.cpu_count()} cores, {cpu_model()}, Python {platform.python_version()}"
 
 
 def version(package: str) -> str | None:

@@ -98,9 +98,9 @@ def plan(files: list[reader.SourceFile], manifest: dict[str, Any] | None, full: 
         elif before.get("skip") and before.get("sha256") == file.sha256 and not full:
             # it failed to parse last time and has not changed: do not fail (and rewrite) again
             report.skipped.append({"path": file.source, "reason": before["skip"]})
-        elif file.source not in known or known[file.source].get("skip"):
+        elif not before or before.get("skip"):
             report.added.append(file.source)
-        elif full or known[file.source]["sha256"] != file.sha256:
+        elif full or before["sha256"] != file.sha256:
             report.changed.append(file.source)
         else:
             report.unchanged.append(file.source)
@@ -139,7 +139,7 @@ class Builder:
             {p: v["skip"] for p, v in manifest["files"].items() if v.get("skip")}
         if dry_run or (report.nothing_changed and skips_same):
             report.generation = previous_dir.name if previous_dir else ""
-            report.chunks = sum(v.get("chunks", 0) for v in (manifest or {"files": {}})["files"].values())
+            report.chunks = manifest["counts"]["chunks"] if manifest else 0
             report.seconds = time.perf_counter() - started
             return report
         same_embedder = manifest is not None and manifest["embedder"]["id"] == fingerprint["embedder"]
@@ -193,7 +193,7 @@ class Builder:
                     bucket.remove(source)
         vectors, rows, hashes = self._vectors(pairs, previous_dir if reuse_vectors else None, report)
         name = store.new_generation_name()
-        manifest = self._manifest(files, chunks, failures, fingerprint, report, previous_dir)
+        manifest = self._manifest(files, chunks, fingerprint, report, previous_dir)
         from rag.search import build_files
 
         contents = {"manifest.json": json.dumps(manifest, indent=1, sort_keys=True).encode(),
@@ -237,7 +237,7 @@ class Builder:
 
         return self.embedder.embed(texts, progress=step)
 
-    def _manifest(self, files, chunks, failures, fingerprint, report, previous_dir) -> dict[str, Any]:
+    def _manifest(self, files, chunks, fingerprint, report, previous_dir) -> dict[str, Any]:
         per_file: dict[str, dict[str, Any]] = {}
         skips = {s["path"]: s["reason"] for s in report.skipped}
         for file in files:

@@ -14,6 +14,12 @@ from typing import Any, Protocol
 from rag.generators.base import Request, Turn
 from rag.records import Hit, Passage
 
+# The chat layout for a base model whose tokenizer brings no template: plain role/content turns.
+PLAIN_TEMPLATE = (
+    "{{ bos_token }}{% for m in messages %}### {{ m.role }}\n{{ m.content }}\n{% endfor %}"
+    "{% if add_generation_prompt %}### assistant\n{% endif %}"
+)
+
 INSTRUCTIONS = """\
 You answer questions using only the passages below.
 - Use only facts stated in the passages; never add outside knowledge.

@@ -102,12 +102,15 @@ def _read_capped(path: Path, max_bytes: int) -> bytes | str:
     return data if data.strip() else "empty"
 
 
+_CONTROL_BYTES = bytes([*range(9), *range(14, 32), 127])
+
+
 def is_binary(data: bytes) -> bool:
     """NUL bytes (outside UTF-16) or mostly control bytes in the first 8 KB."""
     head = data[:8192]
     if head.startswith(UTF16_BOMS):
         return False
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32 or b == 127)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))  # C speed: this runs on every scan
     return b"\0" in head or controls > len(head) // 10
 
 

@@ -7,14 +7,18 @@ weights are random: the plumbing is real, the answers are noise. No hub access a
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
+
+from rag.prompt import PLAIN_TEMPLATE
 
 HARMONY_SPECIALS = (
     "<|endoftext|>", "<|start|>", "<|end|>", "<|message|>",
     "<|channel|>", "<|constrain|>", "<|return|>", "<|call|>",
 )  # fmt: skip
-HARMONY_STOPS = ("<|return|>", "<|call|>", "<|endoftext|>")  # what gpt-oss's generation config stops on
+# What gpt-oss's generation config lists as end-of-sequence tokens (the generator stops on fewer).
+GPT_OSS_EOS = ("<|return|>", "<|call|>", "<|endoftext|>")
 PLAIN_SPECIALS = ("<s>", "</s>")
 
 # A shortened gpt-oss template: same message framing, no date line and no tools.
@@ -29,10 +33,6 @@ HARMONY_TEMPLATE = (
     "<|start|>assistant<|channel|>final<|message|>{{ m.content }}<|end|>"
     "{% else %}<|start|>{{ m.role }}<|message|>{{ m.content }}<|end|>{% endif %}"
     "{% endfor %}{% if add_generation_prompt %}<|start|>assistant{% endif %}"
-)
-PLAIN_TEMPLATE = (
-    "{{ bos_token }}{% for m in messages %}### {{ m.role }}\n{{ m.content }}\n{% endfor %}"
-    "{% if add_generation_prompt %}### assistant\n{% endif %}"
 )
 
 
@@ -152,4 +152,15 @@ def build_llama(folder: Path, text: str) -> Path:
 
 def build_gpt_oss(folder: Path, text: str) -> Path:
     tokenizer = harmony_tokenizer(text)
-    return save(folder, random_model(gpt_oss_config(tokenizer)), tokenizer, HARMONY_STOPS)
+    return save(folder, random_model(gpt_oss_config(tokenizer)), tokenizer, GPT_OSS_EOS)
+
+
+def make_chunk(text: str, section: str = "Overview", claims: tuple[str, ...] = (), n: int = 0):
+    """A chunk for LLM tests and benchmarks, with sentence spans: each sentence ends at ". "."""
+    from rag.records import Chunk
+
+    spans, start = [], 0
+    for match in re.finditer(r"[.!?](\s|$)", text):
+        spans.append((start, match.start() + 1))
+        start = match.end()
+    return Chunk(f"c{n}", "article.md", section, text, 100 * n, 100 * n + len(text), claims, sentences=tuple(spans))

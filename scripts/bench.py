@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import socket
 import statistics
 import subprocess
@@ -24,6 +23,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from rag.doctor import machine  # noqa: E402
+from rag.evaluate import percentile  # noqa: E402
 from rag.service import assistant, builder  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
@@ -33,8 +34,7 @@ QUESTIONS = ["Is ChatGPT open source?", "How much does the GPT-5.2 API cost per 
 
 
 def stats(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(0.95 * (len(ordered) - 1) + 0.5))]
+    return statistics.median(samples), percentile(samples, 0.95)
 
 
 def timed(fn, reps: int) -> tuple[float, float]:
@@ -101,6 +101,8 @@ def serve_cold(config: Settings) -> tuple[float, float]:
                 break
             except OSError:
                 time.sleep(0.05)
+        else:
+            raise RuntimeError("rag serve gave no answer within 120 s")
         first = time.perf_counter() - started
         time.sleep(1.0)
         rss = psutil.Process(server.pid).memory_info().rss / 2**20
@@ -108,12 +110,6 @@ def serve_cold(config: Settings) -> tuple[float, float]:
     finally:
         server.terminate()
         server.wait(timeout=30)
-
-
-def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
-    return f"{os.cpu_count()} cores, {model}, Python {platform.python_version()}"
 
 
 def run_backend(backend: str, reps: int, cold_runs: int, workdir: Path) -> dict[str, object]:

@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from rag.doctor import machine
+
 ROOT = Path(__file__).resolve().parent.parent
 WORDS = ("river mountain engine harvest lantern copper violin glacier orchard canyon beacon meadow "
          "compass ferry quarry timber falcon harbour thunder pepper").split()
@@ -70,13 +72,6 @@ def bench(name: str, corpus: Path, work: Path, embedder: str) -> list[tuple[str,
     rows.append((f"{name}: one changed file", f"{one['embedded']} of {total_texts(index)} texts embedded "
                  f"({len(one['changed'])} file changed), {seconds:.2f} s wall"))
     return rows
-
-
-def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in
-                  subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines()
-                  if line.startswith("Model name")), "unknown CPU")
-    return f"{os.cpu_count()} cores, {model}"
 
 
 def main() -> None:

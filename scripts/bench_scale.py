@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterator
 import faiss
 import numpy as np
 
+from rag.doctor import cpu_model
+
 DIM = 384
 K = 10
 N_QUERIES = 200
@@ -245,9 +247,8 @@ def markdown(rows: list[dict]) -> str:
 
 
 def machine() -> dict:
-    model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return {"cpu": model, "cores": os.cpu_count(), "ram_gib": round(ram, 1), "faiss": faiss.__version__,
+    return {"cpu": cpu_model(), "cores": os.cpu_count(), "ram_gib": round(ram, 1), "faiss": faiss.__version__,
             "python": platform.python_version()}
 
 

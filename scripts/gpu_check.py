@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import tempfile
 import threading
@@ -56,21 +55,12 @@ def rag_request(text: str, i: int = 0) -> Any:
     """A question with the article's paragraphs as ranked passages (enough for ~2k tokens)."""
     from rag.generators.base import Request, label_passages
     from rag.records import Hit
+    from rag.tinymodels import make_chunk
 
     paragraphs = [p.strip() for p in text.split("\n\n") if len(p.strip()) > 80]
-    hits = [Hit(chunk_of(p, n), 1.0 - n / 100) for n, p in enumerate(paragraphs)]
+    hits = [Hit(make_chunk(p, "Article", n=n), 1.0 - n / 100) for n, p in enumerate(paragraphs)]
     question = f"Is ChatGPT open source, and what does self-hosting gpt-oss cost? (chat {i})"
     return Request(question=question, query=question, passages=label_passages(hits))
-
-
-def chunk_of(paragraph: str, n: int) -> Any:
-    from rag.records import Chunk
-
-    spans, start = [], 0
-    for match in re.finditer(r"[.!?](\s|$)", paragraph):
-        spans.append((start, match.start() + 1))
-        start = match.end()
-    return Chunk(f"p{n}", "article.md", "Article", paragraph, 0, len(paragraph), sentences=tuple(spans))
 
 
 def check_tiny(text: str, args: argparse.Namespace, device: str) -> list[dict]:

@@ -3,19 +3,9 @@ on are session fixtures in conftest.py."""
 
 from __future__ import annotations
 
-import re
-
 from rag.generators.base import Request, Turn, label_passages
-from rag.records import Chunk, Hit
-
-
-def make_chunk(text: str, section: str = "Overview", claims: tuple[str, ...] = (), n: int = 0) -> Chunk:
-    """A chunk with sentence spans: each sentence ends at ". " (good enough for fixtures)."""
-    spans, start = [], 0
-    for match in re.finditer(r"[.!?](\s|$)", text):
-        spans.append((start, match.start() + 1))
-        start = match.end()
-    return Chunk(f"c{n}", "article.md", section, text, 100 * n, 100 * n + len(text), claims, sentences=tuple(spans))
+from rag.records import Hit
+from rag.tinymodels import make_chunk
 
 
 def fixed_request() -> Request:

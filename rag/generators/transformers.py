@@ -18,7 +18,7 @@ from typing import Any
 from rag.errors import ModelUnavailable
 from rag.generators.base import Generator, Request
 from rag.harmony import HarmonyParser, events
-from rag.prompt import build_messages, count_tokens, fit_passages, render
+from rag.prompt import PLAIN_TEMPLATE, build_messages, count_tokens, fit_passages, render
 from rag.generators.serving import Batcher, FairQueue, Sampling
 from rag.records import Passage, Thinking, Token
 
@@ -191,8 +191,6 @@ def cache_key(model: str, batching: str) -> str:
 
 def assemble(model: Any, tokenizer: Any, batching: str) -> Loaded:
     if not getattr(tokenizer, "chat_template", None):
-        from rag.tinymodels import PLAIN_TEMPLATE
-
         tokenizer.chat_template = PLAIN_TEMPLATE  # a base model: a plain role/content layout
     stops = stop_ids(model, tokenizer)
     return Loaded(model, tokenizer, engine(model, tokenizer, stops, batching), stops)
