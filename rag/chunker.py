@@ -41,6 +41,58 @@ def sentence_spans(text: str, kind: str) -> tuple[tuple[int, int], ...]:
     return tuple(spans)
 
 
+# -- long blocks ---------------------------------------------------------------------------------
+# Blocks too long to cut sentence by sentence cheaply (over twice the limit, or holding a sentence
+# longer than it) are first cut here in linear time, at the last sentence end or space in reach.
+SENTENCE_END = re.compile(r"[.!?][\"')\]*_]*\s+")
+
+
+def _needs_cut(text: str, block: Block, max_chars: int) -> bool:
+    length = block.end - block.start
+    if length <= max_chars:
+        return False
+    if length > 2 * max_chars:
+        return True
+    if block.kind == "table":
+        return False  # a table stays whole up to twice the limit, like the chunker keeps it
+    ends = [block.start] + [e for _, e in sentences.split_lines(text[block.start:block.end], block.start)]
+    return any(b - a > max_chars for a, b in zip(ends, ends[1:]))
+
+
+def _cut_point(text: str, start: int, limit: int, hard_end: int, rows: bool) -> int:
+    """Where a piece starting at `start` ends: after the last sentence (or table row) within
+    `limit` chars, else at the last space in its second half, else at `limit` exactly."""
+    end = min(start + limit, hard_end)
+    if end == hard_end:
+        return end
+    window = text[start:end]
+    best = window.rfind("\n") + 1 if rows else 0
+    for match in () if rows else SENTENCE_END.finditer(window):
+        best = match.start() + len(match.group().rstrip())
+    if best == 0:
+        space = max(window.rfind(" ", limit // 2), window.rfind("\n", limit // 2))
+        best = space if space > 0 else len(window)
+    return start + best
+
+
+def _cut(text: str, block: Block, max_chars: int) -> Iterator[Block]:
+    """The block, or consecutive pieces of it of at most `max_chars`. Only the first piece keeps
+    a table or FAQ kind (and the FAQ key): the rest are prose under the same heading."""
+    if not _needs_cut(text, block, max_chars):
+        yield block
+        return
+    start, first = block.start, True
+    while start < block.end:
+        end = _cut_point(text, start, max_chars, block.end, block.kind == "table")
+        piece = text[start:end]
+        if piece.strip():
+            a = start + len(piece) - len(piece.lstrip())
+            b = start + len(piece.rstrip())
+            yield Block(block.path, a, b, *((block.kind, block.key) if first else ("prose", "")))
+            first = False
+        start = end
+
+
 def _pieces(document: Document, block: Block, max_chars: int) -> Iterator[tuple[int, int]]:
     """The block's span, or sentence-aligned pieces of it when it is longer than `max_chars`."""
     if block.end - block.start <= max_chars or block.kind == "table":
@@ -85,7 +137,7 @@ def chunk(document: Document, max_chars: int = 900) -> list[Chunk]:
     chunks: list[Chunk] = []
     open_block: Block | None = None  # the first block of the chunk being packed
     start = end = 0
-    for block in document.blocks:
+    for block in (b for whole in document.blocks for b in _cut(document.text, whole, max_chars)):
         for piece_start, piece_end in _pieces(document, block, max_chars):
             fits = open_block is not None and piece_end - start <= max_chars
             same_place = open_block is not None and block.path == open_block.path

@@ -171,7 +171,7 @@ class Builder:
         return chunks, failures
 
     def _file_chunks(self, file: reader.SourceFile) -> list[tuple[Chunk, dict]]:
-        document = reader.read(file, self.chunk_chars)
+        document = reader.read(file)
         defined = {c.marker: c.text for c in document.claims}
         return [(c, {m: defined[m] for m in c.claims}) for c in chunk_document(document, self.chunk_chars)]
 

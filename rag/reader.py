@@ -13,10 +13,10 @@ import os
 import re
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-from rag import html, markdown, sentences
+from rag import html, markdown
 from rag.errors import CorpusError
 from rag.records import Block, Document
 
@@ -27,7 +27,6 @@ SUFFIXES = MARKDOWN | TEXT | HTML
 # Line breaks that str.splitlines() sees and markdown-it does not; replaced one-for-one by a space
 # so line maps agree and every offset still points at the same place in the file.
 ODD_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-SENTENCE_END = re.compile(r"[.!?][\"')\]*_]*\s+")
 BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
 UTF8_MULTIBYTE = re.compile("[^\x00-\x7f\ufffd]")  # a character only valid UTF-8 decodes to
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -196,10 +195,9 @@ def _verified(file: SourceFile) -> bytes:
     return data
 
 
-def read(file: SourceFile, max_chars: int = 900) -> Document:
+def read(file: SourceFile) -> Document:
     """Parse a file into a `Document`. For Markdown and text, `Document.text` is the file's text;
-    for HTML it is the text extracted from it. Blocks too long for the chunker to cut cheaply
-    (over twice `max_chars`, or holding a sentence longer than it) are cut here, in linear time."""
+    for HTML it is the text extracted from it."""
     text = decode(_verified(file))
     suffix = file.path.suffix.lower()
     if suffix in HTML:
@@ -210,8 +208,7 @@ def read(file: SourceFile, max_chars: int = 900) -> Document:
         document = Document(file.source, text, title or Path(file.source).stem, blocks, claims)
     else:
         document = _plain(file.source, ODD_BREAKS.sub(" ", text))
-    return replace(document, blocks=tuple(b for block in document.blocks
-                                          for b in _cut(document.text, block, max_chars)))
+    return document
 
 
 def _plain(source: str, text: str) -> Document:
@@ -225,51 +222,3 @@ def _plain(source: str, text: str) -> Document:
             blocks.append(Block((title,), start, position + len(paragraph.rstrip()), "prose"))
         position = gap.end() if gap else len(text)
     return Document(source, text, title, tuple(blocks), markdown.claim_definitions(text))
-
-
-# -- long blocks ---------------------------------------------------------------------------------
-
-def _needs_cut(text: str, block: Block, max_chars: int) -> bool:
-    length = block.end - block.start
-    if length <= max_chars:
-        return False
-    if length > 2 * max_chars:
-        return True
-    if block.kind == "table":
-        return False  # a table stays whole up to twice the limit, like the chunker keeps it
-    ends = [block.start] + [e for _, e in sentences.split_lines(text[block.start:block.end], block.start)]
-    return any(b - a > max_chars for a, b in zip(ends, ends[1:]))
-
-
-def _cut_point(text: str, start: int, limit: int, hard_end: int, rows: bool) -> int:
-    """Where a piece starting at `start` ends: after the last sentence (or table row) within
-    `limit` chars, else at the last space in its second half, else at `limit` exactly."""
-    end = min(start + limit, hard_end)
-    if end == hard_end:
-        return end
-    window = text[start:end]
-    best = window.rfind("\n") + 1 if rows else 0
-    for match in () if rows else SENTENCE_END.finditer(window):
-        best = match.start() + len(match.group().rstrip())
-    if best == 0:
-        space = max(window.rfind(" ", limit // 2), window.rfind("\n", limit // 2))
-        best = space if space > 0 else len(window)
-    return start + best
-
-
-def _cut(text: str, block: Block, max_chars: int) -> Iterator[Block]:
-    """The block, or consecutive pieces of it of at most `max_chars`. Only the first piece keeps
-    a table or FAQ kind (and the FAQ key): the rest are prose under the same heading."""
-    if not _needs_cut(text, block, max_chars):
-        yield block
-        return
-    start, first = block.start, True
-    while start < block.end:
-        end = _cut_point(text, start, max_chars, block.end, block.kind == "table")
-        piece = text[start:end]
-        if piece.strip():
-            a = start + len(piece) - len(piece.lstrip())
-            b = start + len(piece.rstrip())
-            yield Block(block.path, a, b, *((block.kind, block.key) if first else ("prose", "")))
-            first = False
-        start = end

@@ -210,7 +210,7 @@ def _long_line_document(tmp_path: Path, text: str, name: str = "long.txt"):
     import hashlib
 
     file = reader.SourceFile(name, path, hashlib.sha256(data).hexdigest(), len(data))
-    document = reader.read(file, 900)
+    document = reader.read(file)
     return document, chunk(document, 900)
 
 

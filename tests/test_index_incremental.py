@@ -50,7 +50,7 @@ def new_texts(settings, source: str) -> int:
     path = settings.corpus / source
     data = path.read_bytes()
     file = reader.SourceFile(source, path, hashlib.sha256(data).hexdigest(), len(data))
-    document = reader.read(file, settings.chunk_chars)
+    document = reader.read(file)
     wanted = {text_hash(t) for c in chunk(document, settings.chunk_chars) for t in sum(embed_texts(c), [])}
     known = set(json.loads((store.current_dir(settings.index) / "texts.json").read_text()))
     return len(wanted - known)
