@@ -34,7 +34,7 @@ def sentence_spans(text: str, kind: str) -> tuple[tuple[int, int], ...]:
     if kind != "table":
         return tuple(sentences.split_lines(text))
     spans, position = [], 0
-    for number, line in enumerate(text.splitlines(keepends=True)):
+    for number, line in enumerate(sentences.lines_of(text)):
         if number >= 2:  # skip the header row and the |---| separator
             spans.extend(sentences.table_cells(line.rstrip("\n"), position)[1:])
         position += len(line)

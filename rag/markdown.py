@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 
 from rag.records import Block, Claim
+from rag.sentences import lines_of
 
 SOURCE_LIST_TITLES = re.compile(r"^(source materials|sources|references|source list)$", re.I)
 CLAIM_ITEM = re.compile(r"^\s*[-*+]?\s*(\[\d+\])\s*(.+?)\s*$")
@@ -31,13 +32,6 @@ def _line_starts(text: str) -> list[int]:
     for line in lines_of(text):
         starts.append(starts[-1] + len(line))
     return starts
-
-
-def lines_of(text: str) -> list[str]:
-    """Lines ending at "\n" only, each with its newline. markdown-it counts lines this way;
-    str.splitlines also breaks at form feeds and U+2028, which would shift every span after one."""
-    lines = text.split("\n")
-    return [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
 
 
 def _span(starts: list[int], text: str, line_map: list[int]) -> tuple[int, int]:

@@ -201,14 +201,12 @@ def read(file: SourceFile) -> Document:
     text = decode(_verified(file))
     suffix = file.path.suffix.lower()
     if suffix in HTML:
-        document = html.document(file.source, text)
-    elif suffix in MARKDOWN:
-        text = ODD_BREAKS.sub(" ", text)
+        return html.document(file.source, text)
+    text = ODD_BREAKS.sub(" ", text)
+    if suffix in MARKDOWN:
         title, blocks, claims = markdown.parse(text)
-        document = Document(file.source, text, title or Path(file.source).stem, blocks, claims)
-    else:
-        document = _plain(file.source, ODD_BREAKS.sub(" ", text))
-    return document
+        return Document(file.source, text, title or Path(file.source).stem, blocks, claims)
+    return _plain(file.source, text)
 
 
 def _plain(source: str, text: str) -> Document:

@@ -45,12 +45,18 @@ def _lead(piece: str) -> int:
     return skipped + (markup.end() if markup else 0)
 
 
+def lines_of(text: str) -> list[str]:
+    """Lines ending at "\n" only, each with its newline. markdown-it counts lines this way;
+    str.splitlines also breaks at form feeds and U+2028, which would shift every span after one."""
+    lines = text.split("\n")
+    return [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+
+
 def split_lines(text: str, offset: int = 0, skip_headings: bool = True) -> list[tuple[int, int]]:
     """Sentence spans of a multi-line block: each non-blank line splits on its own, since a line
     break in Markdown separates list items, and headings are not sentences."""
     spans, position = [], 0
-    for line in text.split("\n"):
-        line += "\n"  # only "\n" ends a line, as in rag.markdown.lines_of
+    for line in lines_of(text):
         if line.strip() and not (skip_headings and line.lstrip().startswith("#")):
             spans.extend(split(line.rstrip("\n"), offset + position))
         position += len(line)
