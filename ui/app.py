@@ -24,12 +24,6 @@ from ui import render
 EXAMPLES = ["Is ChatGPT open source?", "What is gpt-oss and which license does it use?",
             "How much does GPT-5.2 cost per million input tokens?",
             "When does self-hosting open models pay off?"]
-CSS = """
-.rag-source { border-left: 3px solid #888; padding: 0 0 0 .6em; margin-bottom: .8em; }
-.rag-section, .rag-muted { color: #777; font-size: .9em; }
-mark { background: #fff3a0; }
-"""
-THEME_FONTS = ["ui-sans-serif", "system-ui", "sans-serif"]  # local fonts only: no font CDN
 
 
 def history_turns(history: list[dict[str, Any]]) -> tuple[Turn, ...]:

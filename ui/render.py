@@ -11,6 +11,14 @@ from typing import Any
 from rag.chunker import plain, readable_sentences
 from rag.records import Answer, Citation
 
+# The styles of the classes the HTML below uses, and the page's fonts: local only, no font CDN.
+CSS = """
+.rag-source { border-left: 3px solid #888; padding: 0 0 0 .6em; margin-bottom: .8em; }
+.rag-section, .rag-muted { color: #777; font-size: .9em; }
+mark { background: #fff3a0; }
+"""
+THEME_FONTS = ["ui-sans-serif", "system-ui", "sans-serif"]
+
 UNVERIFIED_MARK = "⚠️"
 
 

@@ -22,6 +22,7 @@ from rag.generators.base import Turn
 from rag.payload import answer_payload
 from rag.pipeline import Assistant
 from rag.records import Done, Token
+from ui.render import CSS, THEME_FONTS
 
 MODEL_NAME = "rag-chat"
 
@@ -45,6 +46,10 @@ def split_messages(messages: list[Message]) -> tuple[str, tuple[Turn, ...]]:
     return talk[-1].content, tuple(Turn(m.role, m.content) for m in talk[:-1])
 
 
+def _completion_id() -> str:
+    return f"chatcmpl-{uuid.uuid4().hex[:12]}"
+
+
 def _chunk(completion_id: str, delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
     body = {"id": completion_id, "object": "chat.completion.chunk", "created": int(time.time()),
             "model": MODEL_NAME, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
@@ -52,7 +57,7 @@ def _chunk(completion_id: str, delta: dict[str, Any], finish: str | None = None,
 
 
 def _stream(bot: Assistant, question: str, history: tuple[Turn, ...]):
-    completion_id = f"chatcmpl-{uuid.uuid4().hex[:12]}"
+    completion_id = _completion_id()
     for event in bot.answer(question, history):
         if isinstance(event, Token):
             yield _chunk(completion_id, {"content": event.text})
@@ -79,7 +84,7 @@ def api_routes(app: FastAPI, bot: Assistant) -> None:
             answer = bot.ask(question, history)
         except RagError as error:
             return JSONResponse({"error": {"message": str(error), "type": "invalid_request_error"}}, 400)
-        return {"id": f"chatcmpl-{uuid.uuid4().hex[:12]}", "object": "chat.completion",
+        return {"id": _completion_id(), "object": "chat.completion",
                 "created": int(time.time()), "model": MODEL_NAME,
                 "choices": [{"index": 0, "finish_reason": "stop",
                              "message": {"role": "assistant", "content": answer.text}}],
@@ -87,8 +92,6 @@ def api_routes(app: FastAPI, bot: Assistant) -> None:
 
 
 def make_server_app(bot: Assistant, blocks: gr.Blocks) -> FastAPI:
-    from ui.app import CSS, THEME_FONTS
-
     app = FastAPI(title="rag-chat", docs_url=None, redoc_url=None)
     api_routes(app, bot)
     theme = gr.themes.Default(font=THEME_FONTS, font_mono=["ui-monospace", "monospace"])
