@@ -44,7 +44,6 @@ def sentence_spans(text: str, kind: str) -> tuple[tuple[int, int], ...]:
 # -- long blocks ---------------------------------------------------------------------------------
 # Blocks too long to cut sentence by sentence cheaply (over twice the limit, or holding a sentence
 # longer than it) are first cut here in linear time, at the last sentence end or space in reach.
-SENTENCE_END = re.compile(r"[.!?][\"')\]*_]*\s+")
 
 
 def _needs_cut(text: str, block: Block, max_chars: int) -> bool:
@@ -67,8 +66,8 @@ def _cut_point(text: str, start: int, limit: int, hard_end: int, rows: bool) -> 
         return end
     window = text[start:end]
     best = window.rfind("\n") + 1 if rows else 0
-    for match in () if rows else SENTENCE_END.finditer(window):
-        best = match.start() + len(match.group().rstrip())
+    for match in () if rows else sentences.ends(window):  # the splitter's own ends: "[1]" stays
+        best = match.end()
     if best == 0:
         space = max(window.rfind(" ", limit // 2), window.rfind("\n", limit // 2))
         best = space if space > 0 else len(window)

@@ -22,7 +22,7 @@ from rag.embedder import Embedder
 from rag.errors import CorpusError, IndexBusy, IndexMissing
 from rag.records import Chunk
 
-CHUNKER_VERSION = 2  # 2: HTML, and long blocks cut by the reader
+CHUNKER_VERSION = 3  # 2: HTML, and long blocks cut by the reader; 3: long-block cuts keep "[1]" with its sentence
 
 
 @dataclass

@@ -19,15 +19,16 @@ _MARKUP = re.compile(r"^(?:#{1,6}\s+|[-*+]\s+|\d+[.)]\s+|>\s*)")
 def split(text: str, offset: int = 0) -> list[tuple[int, int]]:
     """Sentence spans of one line or paragraph of `text`, shifted by `offset`."""
     spans, start = [], 0
-    for match in ends(text, _BOUNDARY):
+    for match in ends(text):
         spans.append((start, match.end()))
         start = match.end()
     spans.append((start, len(text)))
     return [(offset + a + _lead(text[a:b]), offset + b) for a, b in spans if text[a:b].strip()]
 
 
-def ends(text: str, boundary: re.Pattern) -> Iterator[re.Match]:
-    """The matches of `boundary` in `text` that end a sentence: not the period of "vs." or "e.g.".
+def ends(text: str, boundary: re.Pattern = _BOUNDARY) -> Iterator[re.Match]:
+    """The matches of `boundary` (by default this module's: a stop, closing marks and any claim
+    markers such as "[1]") in `text` that end a sentence: not the period of "vs." or "e.g.".
     Only the last few characters before a match can hold an abbreviation: looking at the whole
     sentence so far would make a line full of "e.g." quadratic."""
     start = 0
