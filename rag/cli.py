@@ -88,7 +88,7 @@ def index(corpus: Corpus = None, index_dir: IndexDir = None, embedder: Embedder 
 
     Example: rag index --corpus corpus --index index
     """
-    from rag import index as indexing
+    from rag.index import builder as indexing
     from rag.service import builder
 
     config = settings(corpus=corpus, index=index_dir, embedder=embedder, backend=backend)
@@ -106,7 +106,7 @@ def index(corpus: Corpus = None, index_dir: IndexDir = None, embedder: Embedder 
 
 
 def read_history(path: Path | None):
-    from rag.generators.base import Turn
+    from rag.answer.generators.base import Turn
 
     if path is None:
         return ()
@@ -190,7 +190,8 @@ def evaluate(gold: Annotated[Path, typer.Option(help="Gold questions, JSON lines
 
     Example: rag eval --gold eval/gold.jsonl --out /tmp/answers.jsonl
     """
-    from rag.evaluate import evaluate as run_eval, format_summary
+    from rag.evaluate import evaluate as run_eval
+    from rag.evaluate import format_summary
     from rag.service import assistant, ensure_index
 
     config = settings(corpus=corpus, index=index_dir, embedder=embedder, backend=backend,

@@ -13,8 +13,8 @@ import os
 import platform
 from pathlib import Path
 
-from rag.generators.choose import model_folder
-from rag.generators.transformers import missing_mxfp4_packages
+from rag.answer.generators.choose import model_folder
+from rag.answer.generators.transformers import missing_mxfp4_packages
 
 Finding = tuple[str, str]
 WEIGHTS = ("*.safetensors", "*.bin", "*.pt", "*.gguf")

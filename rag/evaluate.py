@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rag.condense import condense
+from rag.answer.condense import condense
+from rag.answer.generators.base import Turn
+from rag.answer.pipeline import Assistant
 from rag.errors import RagError
-from rag.generators.base import Turn
 from rag.payload import answer_payload
-from rag.pipeline import Assistant
 from rag.records import Answer
 
 MODES = ("dense", "bm25", "hybrid")

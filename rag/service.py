@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rag import store
-from rag.embedder import Embedder, make as make_embedder
-from rag.generators.choose import choose
-from rag.index import Builder, BuildReport
-from rag.pipeline import Assistant
+from rag.answer.generators.choose import choose
+from rag.answer.pipeline import Assistant
+from rag.embed.choose import make as make_embedder
+from rag.embed.embedder import Embedder
+from rag.index import store
+from rag.index.builder import Builder, BuildReport
 from rag.settings import Settings
 
 

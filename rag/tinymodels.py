@@ -3,6 +3,9 @@
 Owns a byte-level BPE tokenizer trained on given text (plain, or gpt-oss "harmony" with its special
 tokens and a harmony-style chat template) and Llama / gpt-oss configs, tiny or 20b-shaped. The
 weights are random: the plumbing is real, the answers are noise. No hub access anywhere.
+
+It stays in the package, not under tests/: `scripts/gpu_check.py` and the benchmarks build their
+models with it on machines that have only the installed package, and the tests import it too.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from rag.prompt import PLAIN_TEMPLATE
+from rag.answer.prompt import PLAIN_TEMPLATE
 
 HARMONY_SPECIALS = (
     "<|endoftext|>", "<|start|>", "<|end|>", "<|message|>",

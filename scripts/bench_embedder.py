@@ -22,8 +22,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rag.embedder import Embedder, SentenceTransformerEmbedder  # noqa: E402
-from rag.onnx_embedder import DEFAULT_CACHE, OnnxEmbedder  # noqa: E402
+from rag.embed.embedder import Embedder, SentenceTransformerEmbedder  # noqa: E402
+from rag.embed.onnx_embedder import DEFAULT_CACHE, OnnxEmbedder  # noqa: E402
 
 QUERY = "Is ChatGPT open source?"
 # Run in a fresh interpreter: what a `rag ask` pays before its first vector. The libraries are
@@ -72,12 +72,12 @@ def article_texts(limit: int = 256) -> list[str]:
 
 def backends(threads: list[int], cache: Path) -> list[Backend]:
     rows = [Backend("torch", _torch_threads(), "import sentence_transformers",
-                    "from rag.embedder import SentenceTransformerEmbedder as E; e = E()")]
+                    "from rag.embed.embedder import SentenceTransformerEmbedder as E; e = E()")]
     for quantized in (False, True):
         for n in threads:
             rows.append(Backend(
                 f"onnx-{'int8' if quantized else 'fp32'}", n, "import onnxruntime, tokenizers",
-                f"from rag.onnx_embedder import OnnxEmbedder as E; "
+                f"from rag.embed.onnx_embedder import OnnxEmbedder as E; "
                 f"e = E(quantized={quantized}, cache_dir=Path({str(cache)!r}), threads={n})"))
     return rows
 

@@ -52,7 +52,7 @@ def rag_index(corpus: Path, index: Path, embedder: str, *flags: str) -> tuple[fl
 
 
 def total_texts(index: Path) -> int:
-    from rag import store
+    from rag.index import store
 
     return len(json.loads((store.current_dir(index) / "texts.json").read_text()))
 

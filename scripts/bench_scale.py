@@ -2,7 +2,7 @@
 
 For each size and index type: build seconds, index bytes, process RSS growth, single-query p50/p95
 with one OpenMP thread, and recall@10 against exact search. Prints a Markdown table; `--out` writes
-JSON. docs/SCALE.md records a run; rag/dense.py takes its parameters from it.
+JSON. docs/SCALE.md records a run; rag/index/dense.py takes its parameters from it.
 """
 
 from __future__ import annotations

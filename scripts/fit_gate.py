@@ -1,7 +1,7 @@
 """Fit the relevance gate's threshold on the eval sets (gold + the project's own questions).
 
 Every item goes through the pipeline's own retrieval (condense, embed, search); its gate score is
-`rag.gate.relevance` of the best of the top hits. Items the name rule already refuses are set
+`rag.answer.gate.relevance` of the best of the top hits. Items the name rule already refuses are set
 aside. The threshold is the midpoint of the widest score gap that refuses every out-of-scope item
 while refusing the fewest answerable ones; the table and the chosen value are printed.
 
@@ -16,8 +16,9 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from rag import evaluate, gate  # noqa: E402
-from rag.generators.base import Turn  # noqa: E402
+from rag import evaluate  # noqa: E402
+from rag.answer import gate  # noqa: E402
+from rag.answer.generators.base import Turn  # noqa: E402
 from rag.service import assistant, ensure_index  # noqa: E402
 from rag.settings import load  # noqa: E402
 

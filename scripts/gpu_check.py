@@ -53,7 +53,7 @@ def parse_args() -> argparse.Namespace:
 
 def rag_request(text: str, i: int = 0) -> Any:
     """A question with the article's paragraphs as ranked passages (enough for ~2k tokens)."""
-    from rag.generators.base import Request, label_passages
+    from rag.answer.generators.base import Request, label_passages
     from rag.records import Hit
     from rag.tinymodels import make_chunk
 
@@ -67,7 +67,7 @@ def check_tiny(text: str, args: argparse.Namespace, device: str) -> list[dict]:
     from rag.tinymodels import build_gpt_oss
 
     folder = build_gpt_oss(Path(tempfile.mkdtemp()) / "tiny-gpt-oss", text)
-    from rag.generators.transformers import forget
+    from rag.answer.generators.transformers import forget
 
     rows = []
     for mode in ("queue", "continuous"):
@@ -79,7 +79,7 @@ def check_tiny(text: str, args: argparse.Namespace, device: str) -> list[dict]:
 def check_20b(text: str, args: argparse.Namespace) -> list[dict]:
     import torch
 
-    from rag.generators.transformers import forget, register
+    from rag.answer.generators.transformers import forget, register
     from rag.tinymodels import gpt_oss_20b_config, harmony_tokenizer, random_model
 
     tokenizer = harmony_tokenizer(text, vocab_size=2000)
@@ -107,7 +107,7 @@ def check_20b(text: str, args: argparse.Namespace) -> list[dict]:
 def measure(name: str, model: str, mode: str, text: str, args: argparse.Namespace,
             options: dict | None = None, load_s: float | None = None) -> dict:  # fmt: skip
     """One row: load, a short warm-up, one chat alone, then four at once."""
-    from rag.generators.transformers import TransformersGenerator
+    from rag.answer.generators.transformers import TransformersGenerator
 
     label = mode + (" static" if options else "") + (" compile" if options and "disable_compile" not in options else "")
     row: dict[str, Any] = {"model": name, "mode": label}

@@ -3,7 +3,7 @@ on are session fixtures in conftest.py."""
 
 from __future__ import annotations
 
-from rag.generators.base import Request, Turn, label_passages
+from rag.answer.generators.base import Request, Turn, label_passages
 from rag.records import Hit
 from rag.tinymodels import make_chunk
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from rag.citations import split_answer
+from rag.answer.citations import split_answer
 from rag.records import Done, Retrieved, Token
 
 LABEL_AT_END = re.compile(r"\[[A-Z]{1,2}\]\.?$")
@@ -121,7 +121,7 @@ def test_refusal_stream_order(bot):
 
 
 def test_follow_up_is_condensed_with_the_earlier_question(bot):
-    from rag.generators.base import Turn
+    from rag.answer.generators.base import Turn
 
     history = (Turn("user", "How long do solar panels last?"), Turn("assistant", "25 to 30 years. [A]"))
     answer = bot.ask("And on cloudy days?", history)

@@ -3,8 +3,8 @@ says why; asking for transformers without a usable model is an error that says w
 
 import pytest
 
+from rag.answer.generators.choose import choose
 from rag.errors import ModelUnavailable
-from rag.generators.choose import choose
 
 
 def test_auto_without_a_model_answers_extractively_and_says_why():

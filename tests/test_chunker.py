@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from rag import markdown
-from rag.chunker import chunk
-from rag.reader import read, scan
+from rag.ingest import markdown
+from rag.ingest.chunker import chunk
+from rag.ingest.reader import read, scan
 from rag.records import Document
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "corpus"
@@ -212,7 +212,8 @@ def test_generated_documents(seed):
 
 
 try:
-    from hypothesis import HealthCheck, given, settings, strategies as st
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
 except ImportError:  # the seeded documents above still run
     pass
 else:
@@ -278,7 +279,7 @@ def test_long_paragraph_splits_at_sentence_boundaries():
 
 def test_chunk_ids_are_the_same_in_another_process():
     """Ids must not depend on Python's per-process hash seed: a re-index gives identical ids."""
-    script = ("from pathlib import Path; from rag.reader import scan, read; from rag.chunker import chunk; "
+    script = ("from pathlib import Path; from rag.ingest.reader import scan, read; from rag.ingest.chunker import chunk; "
               f"print(' '.join(c.id for f in scan(Path({str(FIXTURES)!r}), 5_000_000) for c in chunk(read(f))))")
     runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout.split() for seed in ("1", "2")]

@@ -1,4 +1,4 @@
-"""`rag.citations.verify` on canned answers and hand-made passages: labels must name a given
+"""`rag.answer.citations.verify` on canned answers and hand-made passages: labels must name a given
 passage, figures must be found in a cited passage, and a sentence restating a source claim shows
 the claim's own marker."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.citations import split_answer, verify
+from rag.answer.citations import split_answer, verify
 from rag.records import Chunk, Claim, Hit, Passage
 
 CLAIM_1 = Claim("[1]", "Papers - Currently, proprietary models like ChatGPT account for approximately 80% of "

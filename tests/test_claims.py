@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from rag import markdown
-from rag.chunker import chunk
-from rag.reader import read, scan
+from rag.ingest import markdown
+from rag.ingest.chunker import chunk
+from rag.ingest.reader import read, scan
 from rag.records import Claim, Document
 
 ARTICLE = Path(__file__).resolve().parent.parent / "corpus"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.condense import condense, leans_on_context
-from rag.generators.base import Turn
+from rag.answer.condense import condense, leans_on_context
+from rag.answer.generators.base import Turn
 
 
 def history(*questions: str) -> tuple[Turn, ...]:

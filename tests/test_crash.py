@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from rag import store
-from rag.embedder import HashingEmbedder
-from rag.index import Builder
-from rag.search import load
+from rag.embed.embedder import HashingEmbedder
+from rag.index import store
+from rag.index.builder import Builder
+from rag.index.search import load
 
 KILLS = 22
 QUESTION = "How many moons does the planet Zorblax have?"

@@ -1,9 +1,9 @@
-"""rag.dense: the index type follows the size threshold, and both types find the true neighbours."""
+"""rag.index.dense: the index type follows the size threshold, and both types find the true neighbours."""
 
 import faiss
 import numpy as np
 
-from rag import dense
+from rag.index import dense
 
 DIM = 384
 

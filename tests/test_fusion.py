@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.search import RRF_K, relative_scores, rrf
+from rag.index.search import RRF_K, relative_scores, rrf
 
 
 def test_rrf_adds_reciprocal_ranks():

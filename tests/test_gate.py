@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag import lexical
-from rag.gate import judge, unknown_names, unsupported
+from rag.answer.gate import judge, unknown_names, unsupported
+from rag.index import lexical
 from rag.records import Chunk, Hit
 from rag.settings import Settings
 

@@ -1,8 +1,8 @@
-"""rag.harmony: canned gpt-oss outputs split into thinking and answer, fed whole and piece by piece."""
+"""rag.answer.harmony: canned gpt-oss outputs split into thinking and answer, fed whole and piece by piece."""
 
 import pytest
 
-from rag.harmony import HarmonyParser, split
+from rag.answer.harmony import HarmonyParser, split
 
 BOTH = (
     "<|channel|>analysis<|message|>The user asks about gpt-oss. Passage [A] says so.<|end|>"

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from rag import reader, store
-from rag.chunker import chunk
-from rag.embedder import HashingEmbedder
-from rag.index import Builder
-from rag.search import Index
+from rag.embed.embedder import HashingEmbedder
+from rag.index import store
+from rag.index.builder import Builder
+from rag.index.search import Index
+from rag.ingest import reader
+from rag.ingest.chunker import chunk
 
 FIXTURE_CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
 SECRET = "xyzzysecretword"
@@ -259,9 +260,9 @@ def test_file_changed_during_the_build_is_skipped_not_mislabelled(built, monkeyp
 
 
 def test_a_file_that_breaks_the_chunker_is_skipped(built, monkeypatch):
-    import rag.index
+    import rag.index.builder
 
-    real = rag.index.chunk_document
+    real = rag.index.builder.chunk_document
 
     def fragile(document, max_chars):
         if document.source == "solar.md":
@@ -269,7 +270,7 @@ def test_a_file_that_breaks_the_chunker_is_skipped(built, monkeypatch):
         return real(document, max_chars)
 
     (built.corpus / "solar.md").write_text("# Solar\n\nChanged so it is read again.\n")
-    monkeypatch.setattr(rag.index, "chunk_document", fragile)
+    monkeypatch.setattr(rag.index.builder, "chunk_document", fragile)
     report = Builder(built.corpus, built.index, HashingEmbedder()).run()
     assert report.wrote and "RecursionError" in {s["path"]: s["reason"] for s in report.skipped}["solar.md"]
     assert "solar.md" not in {c.source for c in Index(store.current_dir(built.index)).chunks}

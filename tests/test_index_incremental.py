@@ -13,12 +13,13 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from rag import reader, store
-from rag.chunker import chunk
 from rag.cli import app
-from rag.embedder import HashingEmbedder
-from rag.index import Builder, embed_texts, text_hash
-from rag.search import Index
+from rag.embed.embedder import HashingEmbedder
+from rag.index import store
+from rag.index.builder import Builder, embed_texts, text_hash
+from rag.index.search import Index
+from rag.ingest import reader
+from rag.ingest.chunker import chunk
 from rag.service import assistant, builder
 
 FIXTURE_FILES = ["coffee.md", "rivers.txt", "solar.md"]
@@ -201,7 +202,7 @@ def test_bm25_finds_a_new_word_after_a_change(built):
 def test_failed_build_keeps_serving_the_old_index(built, monkeypatch):
     before = store.current_name(built.index)
     (built.corpus / "tea.md").write_text(TEA)
-    monkeypatch.setattr("rag.store.write_generation", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
+    monkeypatch.setattr("rag.index.store.write_generation", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
     with pytest.raises(OSError):
         run(built)
     assert store.current_name(built.index) == before

@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.embedder import SentenceTransformerEmbedder, make
-from rag.onnx_embedder import OnnxEmbedder
+from rag.embed.choose import make
+from rag.embed.embedder import SentenceTransformerEmbedder
+from rag.embed.onnx_embedder import OnnxEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = ROOT / "corpus" / "article.md"
@@ -75,7 +76,7 @@ def test_query_path_imports_no_torch(cache):
     script = (
         "import json, sys\n"
         "from pathlib import Path\n"
-        "from rag.onnx_embedder import OnnxEmbedder\n"
+        "from rag.embed.onnx_embedder import OnnxEmbedder\n"
         f"vector = OnnxEmbedder(cache_dir=Path({str(cache)!r})).embed_query('Is ChatGPT open source?')\n"
         "heavy = [m for m in ('torch', 'transformers', 'sentence_transformers', 'sklearn') "
         "if m in sys.modules]\n"
@@ -115,10 +116,10 @@ def test_empty_batch():
 
 def test_index_built_with_one_backend_refuses_queries_from_another(tmp_path):
     """An index built with the PyTorch embedder must not silently answer ONNX-embedded queries."""
-    from rag.embedder import make
+    from rag.embed.choose import make
     from rag.errors import IndexMismatch
-    from rag.index import Builder
-    from rag.search import load
+    from rag.index.builder import Builder
+    from rag.index.search import load
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -1,8 +1,8 @@
 """The pipeline checks an LLM's citations against the passages it really read."""
 
-from rag.embedder import make
-from rag.generators.base import Generator
-from rag.pipeline import Assistant
+from rag.answer.generators.base import Generator
+from rag.answer.pipeline import Assistant
+from rag.embed.choose import make
 from rag.records import Token
 
 

@@ -1,4 +1,4 @@
-"""rag.prompt: the golden prompt, the token budget, and retrieved text that tries to inject roles."""
+"""rag.answer.prompt: the golden prompt, the token budget, and retrieved text that tries to inject roles."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 from llm_requests import fixed_request, make_chunk
 
-from rag.generators.base import Request, label_passages
-from rag.prompt import build_messages, count_tokens, fit_passages, format_passage, render, sanitize
+from rag.answer.generators.base import Request, label_passages
+from rag.answer.prompt import build_messages, count_tokens, fit_passages, format_passage, render, sanitize
 from rag.records import Hit
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "prompt_harmony.txt"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag import lexical
-from rag.question import asked_about, asks_value, names, wanted_kind
+from rag.answer.question import asked_about, asks_value, names, wanted_kind
+from rag.index import lexical
 
 
 def test_names_include_lower_case_model_numbers_but_not_a_capitalised_first_word():

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.search import Index
+from rag.index.search import Index
 
 
 @pytest.fixture

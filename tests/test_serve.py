@@ -23,7 +23,6 @@ from urllib.parse import urljoin, urlparse
 import httpx
 import pytest
 
-
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent

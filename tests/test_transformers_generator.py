@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from llm_requests import fixed_request, make_chunk
 
+from rag.answer.generators.base import Request, label_passages
+from rag.answer.generators.transformers import Sampling, TransformersGenerator, forget, load
 from rag.errors import ModelUnavailable
-from rag.generators.base import Request, label_passages
-from rag.generators.transformers import Sampling, TransformersGenerator, forget, load
 from rag.records import Hit, Thinking, Token
 
 MODES = ["queue", "continuous"]

@@ -9,9 +9,9 @@ from types import SimpleNamespace
 
 import gradio as gr
 
+from rag.answer.generators.canned import CannedGenerator
+from rag.answer.pipeline import Assistant
 from rag.errors import RagError
-from rag.generators.canned import CannedGenerator
-from rag.pipeline import Assistant
 from ui import app as ui_app
 from ui.app import build_app, history_turns, reindex_stream, respond
 from ui.render import UNVERIFIED_MARK

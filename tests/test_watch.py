@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from rag import store
+from rag.index import store
 from rag.watch import relevant, watch_corpus
 
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import gradio as gr
 
+from rag.answer.generators.base import Turn
+from rag.answer.pipeline import Assistant
 from rag.errors import RagError
-from rag.generators.base import Turn
-from rag.pipeline import Assistant
 from rag.records import Done, Retrieved, Thinking, Token
 from ui import render
 

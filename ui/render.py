@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from rag.chunker import plain, readable_sentences
+from rag.ingest.chunker import plain, readable_sentences
 from rag.records import Answer, Citation
 
 # The styles of the classes the HTML below uses, and the page's fonts: local only, no font CDN.

@@ -17,10 +17,10 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 
+from rag.answer.generators.base import Turn
+from rag.answer.pipeline import Assistant
 from rag.errors import RagError
-from rag.generators.base import Turn
 from rag.payload import answer_payload
-from rag.pipeline import Assistant
 from rag.records import Done, Token
 from ui.render import CSS, THEME_FONTS
 

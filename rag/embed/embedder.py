@@ -3,7 +3,8 @@
 One abstract method, `embed_batch`; batching and the progress bar are written once above it.
 `SentenceTransformerEmbedder` runs a local sentence-transformers model (the packaged
 all-MiniLM-L6-v2 by default); `HashingEmbedder` is a deterministic, dependency-free stand-in that
-tests and quick demos use. `make()` builds the one the settings name.
+tests and quick demos use. `rag.embed.choose.make()` builds
+the one the settings name; this module never imports an implementation of its own seam.
 """
 
 from __future__ import annotations
@@ -112,7 +113,6 @@ class SentenceTransformerEmbedder(Embedder):
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             from sentence_transformers import SentenceTransformer
-
             from transformers.utils import logging as hf_logging
 
             hf_logging.disable_progress_bar()  # "Loading weights" bars would clutter every answer
@@ -124,16 +124,3 @@ class SentenceTransformerEmbedder(Embedder):
         vectors = self._load().encode(list(texts), batch_size=64, convert_to_numpy=True,
                                       normalize_embeddings=True, show_progress_bar=False)
         return vectors.astype(np.float32)
-
-
-def make(name: str, backend: str = "torch") -> Embedder:
-    """The embedder that settings `embedder` and `backend` name."""
-    if name == "hashing":
-        return HashingEmbedder()
-    if backend == "torch":
-        return SentenceTransformerEmbedder(name)
-    if backend in ("onnx", "onnx-int8"):
-        from rag.onnx_embedder import OnnxEmbedder
-
-        return OnnxEmbedder(name, quantized=backend == "onnx-int8")
-    raise ModelUnavailable(f"unknown embedder backend {backend!r}: use torch, onnx or onnx-int8")

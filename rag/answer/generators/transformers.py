@@ -3,7 +3,7 @@
 Weights load once per process, offline only, and are shared read-only. Concurrent chats: on CUDA,
 transformers' own `ContinuousBatchingManager` batches every open stream into one forward pass; on
 CPU (or when that manager is missing or fails to start) a fair FIFO queue serves one `generate` at
-a time in arrival order. Prompt building lives in `rag.prompt`, channel parsing in `rag.harmony`.
+a time in arrival order. Prompt building lives in `rag.answer.prompt`, channel parsing in `rag.answer.harmony`.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from rag.answer.generators.base import Generator, Request
+from rag.answer.generators.serving import Batcher, FairQueue, Sampling
+from rag.answer.harmony import HarmonyParser, events
+from rag.answer.prompt import PLAIN_TEMPLATE, build_messages, count_tokens, fit_passages, render
 from rag.errors import ModelUnavailable
-from rag.generators.base import Generator, Request
-from rag.harmony import HarmonyParser, events
-from rag.prompt import PLAIN_TEMPLATE, build_messages, count_tokens, fit_passages, render
-from rag.generators.serving import Batcher, FairQueue, Sampling
 from rag.records import Passage, Thinking, Token
 
 log = logging.getLogger("rag")

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
-from rag.generators.base import Request, Turn
+from rag.answer.generators.base import Request, Turn
 from rag.records import Hit, Passage
 
 # The chat layout for a base model whose tokenizer brings no template: plain role/content turns.

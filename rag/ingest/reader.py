@@ -1,7 +1,7 @@
 """Reading the corpus folder: which files become `Document`s, and why the others are skipped.
 
 Markdown and plain text keep the file's text (spans map into it); HTML becomes extracted text
-(`rag.html`). Nothing outside the corpus folder is opened: links leaving it, hidden entries and
+(`rag.ingest.html`). Nothing outside the corpus folder is opened: links leaving it, hidden entries and
 special files are skipped with a reason that the index report and manifest keep.
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag import html, markdown
 from rag.errors import CorpusError
+from rag.ingest import html, markdown
 from rag.records import Block, Document
 
 MARKDOWN = {".md", ".markdown"}

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag import lexical
-from rag.generators.base import Turn
+from rag.answer.generators.base import Turn
+from rag.index import lexical
 
 _PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|theirs|this|that|these|those|he|she|him|her|"
                       r"one|ones|the same|there|then)\b", re.I)

@@ -1,7 +1,7 @@
 """`CannedGenerator`: replays a fixed model output, for tests and demos of the UI without a model.
 
 The text may be gpt-oss "harmony" output (`<|channel|>analysis<|message|>…<|end|>…final…`) or plain
-text; it goes through the same `rag.harmony` parser as a real model's output, in small pieces that
+text; it goes through the same `rag.answer.harmony` parser as a real model's output, in small pieces that
 cut markers in half, so thinking and answer arrive as they would from `TransformersGenerator`.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rag.generators.base import Generator, Request
-from rag.harmony import HarmonyParser, events
+from rag.answer.generators.base import Generator, Request
+from rag.answer.harmony import HarmonyParser, events
 from rag.records import Thinking, Token
 
 

@@ -6,7 +6,7 @@ Three tests, all on what `search` already returned:
   (scripts/fit_gate.py, docs/RETRIEVAL.md): off-topic questions fall below it;
 - the question may not name a thing (a capitalised name, an acronym, a model number such as
   "GPT-6") that appears nowhere in the corpus: "What does gpt-oss-20B cost on AWS?" is refused;
-- what the question's form shows it asks for (`rag.question`: the thing asked about, such as
+- what the question's form shows it asks for (`rag.answer.question`: the thing asked about, such as
   "how many parameters" or "what programming language", and the kind of fact, such as a date or a
   price) must stand in one passage, or one column of a table, together with the names the question
   gives. A near-miss, on topic but asking a fact the corpus lacks, is refused rather than answered
@@ -20,11 +20,11 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag import lexical
-from rag.chunker import search_text, table_columns
-from rag.question import Name, asked_about, asks_value, names, wanted_kind
+from rag.answer.question import Name, asked_about, asks_value, names, wanted_kind
+from rag.index import lexical
+from rag.index.search import chunk_terms
+from rag.ingest.chunker import search_text, table_columns
 from rag.records import Chunk, Hit
-from rag.search import chunk_terms
 
 LEXICAL_WEIGHT = 0.5
 PASSAGES_JUDGED = 3

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from rag import dense, lexical, store
-from rag.chunker import search_text
 from rag.errors import IndexMismatch
+from rag.index import dense, lexical, store
+from rag.ingest.chunker import search_text
 from rag.records import Chunk, Claim, Hit
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: rank 1 counts ~2x rank 60, not 60x

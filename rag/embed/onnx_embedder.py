@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.embedder import PACKAGED_MINILM, Embedder, model_label, model_path, normalise
+from rag.embed.embedder import PACKAGED_MINILM, Embedder, model_label, model_path, normalise
 from rag.errors import ModelUnavailable
 
 DEFAULT_CACHE = Path.home() / ".cache" / "rag" / "onnx"

@@ -12,9 +12,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from rag import lexical
-from rag.sentences import ends as sentence_ends
-from rag.chunker import readable_sentences
+from rag.index import lexical
+from rag.ingest.chunker import readable_sentences
+from rag.ingest.sentences import ends as sentence_ends
 from rag.records import Citation, Claim, Passage
 
 LABEL = re.compile(r"\[([A-Z]{1,2})\]")

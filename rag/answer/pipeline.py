@@ -13,14 +13,14 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from rag import store
-from rag.citations import verify
-from rag.condense import condense
-from rag.embedder import Embedder
-from rag.gate import judge
-from rag.generators.base import Generator, Request, Turn, label_passages
+from rag.answer.citations import verify
+from rag.answer.condense import condense
+from rag.answer.gate import judge
+from rag.answer.generators.base import Generator, Request, Turn, label_passages
+from rag.embed.embedder import Embedder
+from rag.index import store
+from rag.index.search import Index
 from rag.records import Answer, Done, Event, Retrieved, Thinking, Token
-from rag.search import Index
 from rag.settings import Settings
 
 PASSAGES_GIVEN = 5

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from rag import markdown
+from rag.ingest import markdown
 from rag.records import Document
 
 DROPPED = {"script", "style", "nav", "noscript", "template", "head", "iframe", "svg", "canvas",

@@ -16,10 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from rag import lexical, reader, store
-from rag.chunker import chunk as chunk_document, readable_sentences, search_text
-from rag.embedder import Embedder
+from rag.embed.embedder import Embedder
 from rag.errors import CorpusError, IndexBusy, IndexMissing
+from rag.index import lexical, store
+from rag.ingest import reader
+from rag.ingest.chunker import chunk as chunk_document
+from rag.ingest.chunker import readable_sentences, search_text
 from rag.records import Chunk
 
 CHUNKER_VERSION = 3  # 2: HTML, and long blocks cut by the reader; 3: long-block cuts keep "[1]" with its sentence
@@ -194,7 +196,7 @@ class Builder:
         vectors, rows, hashes = self._vectors(pairs, previous_dir if reuse_vectors else None, report)
         name = store.new_generation_name()
         manifest = self._manifest(files, chunks, fingerprint, report, previous_dir)
-        from rag.search import build_files
+        from rag.index.search import build_files
 
         contents = {"manifest.json": json.dumps(manifest, indent=1, sort_keys=True).encode(),
                     "chunks.jsonl": store.chunks_jsonl(rows), "vectors.npy": vectors,

@@ -14,10 +14,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from rag import lexical
-from rag.chunker import readable_sentences
-from rag.generators.base import Generator, Request
-from rag.question import wanted_kind
+from rag.answer.generators.base import Generator, Request
+from rag.answer.question import wanted_kind
+from rag.index import lexical
+from rag.ingest.chunker import readable_sentences
 from rag.records import Passage, Thinking, Token
 
 PASSAGES_READ = 5  # sentences come from the best five passages only

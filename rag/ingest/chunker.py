@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from functools import lru_cache
 from collections.abc import Iterator
+from functools import lru_cache
 
-from rag import sentences
+from rag.ingest import sentences
 from rag.records import Block, Chunk, Document
 
 CLAIM_MARKER = re.compile(r"\[\d+\]")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from rag.ingest.sentences import lines_of
 from rag.records import Block, Claim
-from rag.sentences import lines_of
 
 SOURCE_LIST_TITLES = re.compile(r"^(source materials|sources|references|source list)$", re.I)
 CLAIM_ITEM = re.compile(r"^\s*[-*+]?\s*(\[\d+\])\s*(.+?)\s*$")

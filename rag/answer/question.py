@@ -14,7 +14,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag import lexical
+from rag.index import lexical
 
 # --- names ---------------------------------------------------------------------------------------
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+from rag.answer.generators.base import Generator
+from rag.answer.generators.extractive import ExtractiveGenerator
 from rag.errors import ModelUnavailable
-from rag.generators.base import Generator
-from rag.generators.extractive import ExtractiveGenerator
 
 
 def model_folder(model: str) -> Path | None:
@@ -17,7 +17,7 @@ def model_folder(model: str) -> Path | None:
     path = Path(model).expanduser()
     if path.is_dir():
         return path
-    from rag.generators.transformers import cached_model_path
+    from rag.answer.generators.transformers import cached_model_path
 
     cached = cached_model_path(model)
     return Path(cached) if cached else None
@@ -46,7 +46,7 @@ def choose(kind: str, model: str = "", max_new_tokens: int = 512,
         if kind == "transformers":
             raise ModelUnavailable(f"cannot use the transformers generator: {why_not}; see models/README.md")
         return ExtractiveGenerator(), f"auto: {why_not}, so the extractive answerer"
-    from rag.generators.transformers import TransformersGenerator
+    from rag.answer.generators.transformers import TransformersGenerator
 
     if serving not in ("auto", "continuous", "queue", "compiled"):
         raise ModelUnavailable(f"unknown serving {serving!r}: use auto, continuous, queue or compiled")
