@@ -16,6 +16,9 @@ from typing import Annotated, Any, Optional
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # before any Hugging Face import: never reach a hub
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# onnxruntime >= 1.29 uploads telemetry on Linux (1DS, mobile.events.data.microsoft.com) unless this
+# is set before it initialises; the README promises none.
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 import typer  # noqa: E402
 
