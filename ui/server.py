@@ -70,7 +70,9 @@ def _stream(bot: Assistant, question: str, history: tuple[Turn, ...]):
 def api_routes(app: FastAPI, bot: Assistant) -> None:
     @app.get("/healthz")
     def health() -> dict[str, Any]:
-        return {"ok": True, "index": bot.index().status(), "generator": bot.generator.name}
+        index = bot.index().status()
+        return {"ok": True, "status": "degraded" if bot.degraded else "ok", "degraded": bot.degraded,
+                "index": index, "generator": bot.generator.name}
 
     @app.get("/v1/models")
     def models() -> dict[str, Any]:
