@@ -46,6 +46,8 @@ class Settings:
     max_request_bytes: int = 1_000_000
     max_question_chars: int = 4_000
     max_history_turns: int = 40
+    # Chats waiting in the Gradio queue beyond the 8 answered at once; one more is told the queue is full.
+    max_queue: int = 64
 
 
 _FIELDS = {f.name: f for f in fields(Settings)}

@@ -163,6 +163,7 @@ def build_app(bot: Assistant, run_build: Callable | None = None, limits: guard.L
             .then(chat_step, [asked, chat], [chat, sources, searched, generator], concurrency_limit=8,
                   api_name="chat")
         question.stop(None, None, None, cancels=[event])
+    app.queue(max_size=limits.queue_size)  # a full queue says so at once instead of a silent wait
     return app
 
 
@@ -185,7 +186,7 @@ def launch(bot: Assistant, settings, run_build: Callable | None = None) -> None:
 
     check_port(settings.host, settings.port)
     limits = guard.Limits(settings.max_request_bytes, settings.max_question_chars, settings.max_history_turns,
-                          settings.api_key)
+                          settings.api_key, settings.max_queue)
     server_app = make_server_app(bot, build_app(bot, run_build, limits), limits, settings.host,
                                  guard.blocked_paths(settings.corpus, settings.index))
     print(f"Chat on http://{settings.host}:{settings.port} (Ctrl+C stops it)", flush=True)

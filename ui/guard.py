@@ -29,6 +29,7 @@ class Limits:
     question_chars: int = 4_000
     history_turns: int = 40
     api_key: str = ""
+    queue_size: int = 64
 
 
 class RequestRejected(ValueError):
