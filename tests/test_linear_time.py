@@ -60,19 +60,23 @@ FUNCTIONS: dict[str, Callable[[str], object]] = {
 }
 
 
-def _timed(name: str, pattern: str, size: int, out) -> None:
+def _timed(name: str, pattern: str, size: int, repeats: int, out) -> None:
+    """The best of `repeats` runs: other processes on a shared machine only ever add time."""
     text = text_of(pattern, size)
     FUNCTIONS[name]("What is gpt-oss and when is it free?")  # warm: imports and caches are not the text's cost
-    started = time.perf_counter()
-    FUNCTIONS[name](text)
-    out.put(time.perf_counter() - started)
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        FUNCTIONS[name](text)
+        best = min(best, time.perf_counter() - started)
+    out.put(best)
 
 
-def seconds(name: str, pattern: str, size: int, deadline: float) -> float | None:
+def seconds(name: str, pattern: str, size: int, deadline: float, repeats: int = 1) -> float | None:
     """Seconds the call took, or None when it ran past `deadline` (the child is then killed)."""
     context = multiprocessing.get_context("fork")
     out = context.Queue()
-    child = context.Process(target=_timed, args=(name, pattern, size, out), daemon=True)
+    child = context.Process(target=_timed, args=(name, pattern, size, repeats, out), daemon=True)
     child.start()
     child.join(deadline)
     if child.is_alive():
@@ -86,11 +90,11 @@ def seconds(name: str, pattern: str, size: int, deadline: float) -> float | None
 def test_linear_time_on_adversarial_text(name):
     slow = []
     for pattern in PATTERNS:
-        small = seconds(name, pattern, SIZES[0], deadline=2.0)
+        small = seconds(name, pattern, SIZES[0], deadline=2.0, repeats=3)
         if small is None or small > MS_PER_100KB / 1000:
             slow.append(f"{pattern!r}: 100 KB took {'over 2 s' if small is None else f'{small * 1000:.0f} ms'}")
             continue
-        large = seconds(name, pattern, SIZES[1], deadline=5.0)
+        large = seconds(name, pattern, SIZES[1], deadline=5.0, repeats=2)
         budget = MS_PER_100KB / 1000 * SIZES[1] / SIZES[0]
         if large is None or large > budget:
             slow.append(f"{pattern!r}: 1 MB took {'over 5 s' if large is None else f'{large * 1000:.0f} ms'} "
