@@ -16,6 +16,9 @@ from typing import Annotated, Any, Optional
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # before any Hugging Face import: never reach a hub
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# onnxruntime >= 1.29 uploads telemetry on Linux (1DS, mobile.events.data.microsoft.com) unless this
+# is set before it initialises; the README promises none.
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 import typer  # noqa: E402
 
@@ -105,17 +108,37 @@ def index(corpus: Corpus = None, index_dir: IndexDir = None, embedder: Embedder 
         fail(error)
 
 
+def plain_text(text: str) -> str:
+    """Text as a user meant it: bytes that were not UTF-8 (Python keeps them as lone surrogates)
+    become U+FFFD, control characters become spaces."""
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return "".join(" " if (ord(c) < 32 and c not in "\n\t") or ord(c) == 127 else c for c in text)
+
+
 def read_history(path: Path | None):
+    """Earlier turns from a JSON list of {"role": "user"|"assistant", "content": "..."} (or plain
+    strings, taken as user turns); anything else is refused with what the file should hold."""
     from rag.answer.generators.base import Turn
 
     if path is None:
         return ()
+    shape = 'a JSON list of {"role": "user" or "assistant", "content": "text"}'
     try:
-        turns = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise RagError(f"--history {path}: not readable JSON ({exc})") from exc
-    return tuple(Turn(t.get("role", "user"), t.get("content", t.get("text", ""))) if isinstance(t, dict)
-                 else Turn("user", str(t)) for t in turns)
+        turns = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RagError(f"--history {path}: not readable UTF-8 JSON ({exc}); it should hold {shape}") from exc
+    if not isinstance(turns, list):
+        raise RagError(f"--history {path}: holds a {type(turns).__name__}, not {shape}")
+    read = []
+    for number, turn in enumerate(turns, start=1):
+        if isinstance(turn, str):
+            turn = {"role": "user", "content": turn}
+        content = turn.get("content", turn.get("text")) if isinstance(turn, dict) else None
+        if not isinstance(content, str) or turn.get("role", "user") not in ("user", "assistant"):
+            raise RagError(f"--history {path}: turn {number} is not {{\"role\": \"user\" or \"assistant\", "
+                           f"\"content\": \"text\"}}")
+        read.append(Turn(turn.get("role", "user"), plain_text(content)))
+    return tuple(read)
 
 
 @app.command()
@@ -135,9 +158,13 @@ def ask(question: Annotated[str, typer.Argument(help="The question")], corpus: C
     config = settings(corpus=corpus, index=index_dir, embedder=embedder, backend=backend,
                       generator=generator, model=model)
     try:
+        question = plain_text(question).strip()
+        if not question:
+            raise RagError("the question is empty: type one, e.g. rag ask \"Is ChatGPT open source?\"")
+        turns = read_history(history)
         bot = assistant(config)
         ensure_index(config, embedder=bot.embedder)
-        for event in bot.answer(question, read_history(history)):
+        for event in bot.answer(question, turns):
             if isinstance(event, Token) and not as_json:
                 typer.echo(event.text, nl=False)
             elif isinstance(event, Done):

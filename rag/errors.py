@@ -22,5 +22,9 @@ class ModelUnavailable(RagError):
     """A configured model or optional package cannot be loaded offline."""
 
 
+class IndexDamaged(RagError):
+    """A file of an index generation does not match the size or sha256 its manifest records."""
+
+
 class IndexBusy(RagError):
     """Another `rag index` holds the index lock."""

@@ -39,6 +39,15 @@ class Settings:
     # The relevance gate's threshold on dense + 0.5 * word coverage, fitted by scripts/fit_gate.py on
     # eval/gold.jsonl + eval/project.jsonl: midpoint of the 0.450 .. 0.543 gap (docs/RETRIEVAL.md).
     gate_threshold: float = 0.496
+    # A key the HTTP API (issue 13) and the page's Re-index action ask for; "" = none (loopback only).
+    api_key: str = ""
+    # Bounded work per request (ui/guard.py): body size for the API and the Gradio endpoint, the
+    # longest question, and how many earlier messages of a chat are kept.
+    max_request_bytes: int = 1_000_000
+    max_question_chars: int = 4_000
+    max_history_turns: int = 40
+    # Chats waiting in the Gradio queue beyond the 8 answered at once; one more is told the queue is full.
+    max_queue: int = 64
 
 
 _FIELDS = {f.name: f for f in fields(Settings)}

@@ -19,7 +19,7 @@ from rag.answer.generators.base import Turn
 from rag.answer.pipeline import Assistant
 from rag.errors import RagError
 from rag.records import Done, Retrieved, Thinking, Token
-from ui import render
+from ui import guard, render
 
 EXAMPLES = ["Is ChatGPT open source?", "What is gpt-oss and which license does it use?",
             "How much does GPT-5.2 cost per million input tokens?",
@@ -39,10 +39,19 @@ def history_turns(history: list[dict[str, Any]]) -> tuple[Turn, ...]:
     return tuple(turns)
 
 
-def respond(bot: Assistant, message: str, history: list[dict[str, Any]]) -> Iterator[tuple]:
-    """Stream one answer: yields (chat history, sources html, searched-for line, generator line)."""
+def respond(bot: Assistant, message: str, history: list[dict[str, Any]],
+            limits: guard.Limits = guard.Limits()) -> Iterator[tuple]:
+    """Stream one answer: yields (chat history, sources html, searched-for line, generator line).
+    The client's history is reduced to text first: nothing else it sent is used or echoed."""
+    history = guard.text_history(history, limits.history_turns)
     earlier = history_turns(history)
-    history = [*history, {"role": "user", "content": message}]
+    try:
+        message = guard.check_question(message, limits)
+    except guard.RequestRejected as why:
+        history.append({"role": "assistant", "content": f"⚠️ {why}"})
+        yield history, render.sources_html(None), "", gr.skip()
+        return
+    history = [*history, {"role": "user", "content": guard.inert_markdown(message)}]
     cancel = threading.Event()
     thinking: dict[str, Any] | None = None
     reply = {"role": "assistant", "content": ""}
@@ -50,18 +59,18 @@ def respond(bot: Assistant, message: str, history: list[dict[str, Any]]) -> Iter
     try:
         for event in bot.answer(message, earlier, cancel):
             if isinstance(event, Retrieved):
-                searched = f"**Searched for:** {event.query}"
+                searched = f"**Searched for:** {guard.inert_markdown(event.query)}"
                 history.append(reply)
             elif isinstance(event, Thinking):
                 if thinking is None:
                     thinking = {"role": "assistant", "content": "",
                                 "metadata": {"title": "Thinking", "status": "pending"}}
                     history.insert(len(history) - 1, thinking)
-                thinking["content"] += event.text
+                thinking["content"] += guard.inert_markdown(event.text)
             elif isinstance(event, Token):
-                reply["content"] += event.text
+                reply["content"] += guard.inert_markdown(event.text)
             elif isinstance(event, Done):
-                reply["content"] = render.answer_markdown(event.answer)
+                reply["content"] = guard.inert_markdown(render.answer_markdown(event.answer))
                 if thinking is not None:
                     thinking["metadata"] = {"title": "Thinking", "status": "done"}
                 generator = render.generator_line(event.answer, bot.generator.name, bot.generator_reason)
@@ -102,6 +111,13 @@ def reindex_stream(run_build: Callable[[Callable[[int, int], None]], Any]) -> It
         return
 
 
+def guard_reindex(run_build: Callable, given_key: Any, limits: guard.Limits) -> Iterator[str]:
+    if not guard.key_matches(given_key, limits):
+        yield "⚠️ Re-index needs the server's API key (RAG_API_KEY): type it in the box above."
+        return
+    yield from reindex_stream(run_build)
+
+
 def index_status(bot: Assistant) -> str:
     try:
         return render.status_markdown(bot.index().status())
@@ -109,10 +125,11 @@ def index_status(bot: Assistant) -> str:
         return f"⚠️ {error}"
 
 
-def build_app(bot: Assistant, run_build: Callable | None = None) -> gr.Blocks:
+def build_app(bot: Assistant, run_build: Callable | None = None, limits: guard.Limits = guard.Limits()) -> gr.Blocks:
     """The chat UI for `bot`. `run_build(progress)` performs an incremental index build; when
-    given, a Re-index button runs it in the background."""
-    with gr.Blocks(title="Knowledge-base chat") as app:
+    given, a Re-index button runs it in the background (asking for the API key when one is set)."""
+    # Gradio's file cache is swept hourly of files over an hour old: nothing a chat made lingers.
+    with gr.Blocks(title="Knowledge-base chat", delete_cache=(3600, 3600)) as app:
         gr.Markdown("## Ask the knowledge base\nAnswers come only from the indexed documents; "
                     "every sentence cites its passage ([A], [B]…), and the article's source claims "
                     "show as [1], [2], [7].")
@@ -128,13 +145,15 @@ def build_app(bot: Assistant, run_build: Callable | None = None) -> gr.Blocks:
                 sources = gr.HTML(render.sources_html(None), label="Sources")
                 status = gr.Markdown(index_status(bot))
                 if run_build is not None:
+                    key = gr.Textbox(label="API key", type="password", visible=bool(limits.api_key))
                     reindex = gr.Button("Re-index", variant="secondary")
                     progress = gr.Markdown("")
-                    reindex.click(lambda: (yield from reindex_stream(run_build)), outputs=progress,
-                                  concurrency_limit=1).then(lambda: index_status(bot), outputs=status)
+                    reindex.click(lambda given: (yield from guard_reindex(run_build, given, limits)), inputs=key,
+                                  outputs=progress, concurrency_limit=1, api_visibility="private") \
+                        .then(lambda: index_status(bot), outputs=status)
 
         def chat_step(message: str, history: list):
-            yield from respond(bot, message, history)
+            yield from respond(bot, message, history, limits)
 
         # The question being answered, so the box clears at once. A hidden Textbox, not gr.State:
         # State is left out of the API, and `/chat` must take the question from gradio_client too.
@@ -144,6 +163,7 @@ def build_app(bot: Assistant, run_build: Callable | None = None) -> gr.Blocks:
             .then(chat_step, [asked, chat], [chat, sources, searched, generator], concurrency_limit=8,
                   api_name="chat")
         question.stop(None, None, None, cancels=[event])
+    app.queue(max_size=limits.queue_size)  # a full queue says so at once instead of a silent wait
     return app
 
 
@@ -165,6 +185,9 @@ def launch(bot: Assistant, settings, run_build: Callable | None = None) -> None:
     from ui.server import make_server_app
 
     check_port(settings.host, settings.port)
-    server_app = make_server_app(bot, build_app(bot, run_build))
+    limits = guard.Limits(settings.max_request_bytes, settings.max_question_chars, settings.max_history_turns,
+                          settings.api_key, settings.max_queue)
+    server_app = make_server_app(bot, build_app(bot, run_build, limits), limits, settings.host,
+                                 guard.blocked_paths(settings.corpus, settings.index))
     print(f"Chat on http://{settings.host}:{settings.port} (Ctrl+C stops it)", flush=True)
     uvicorn.run(server_app, host=settings.host, port=settings.port, log_level="warning")

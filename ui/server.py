@@ -22,6 +22,7 @@ from rag.answer.pipeline import Assistant
 from rag.errors import RagError
 from rag.payload import answer_payload
 from rag.records import Done, Token
+from ui import guard
 from ui.render import CSS, THEME_FONTS
 
 MODEL_NAME = "rag-chat"
@@ -69,7 +70,9 @@ def _stream(bot: Assistant, question: str, history: tuple[Turn, ...]):
 def api_routes(app: FastAPI, bot: Assistant) -> None:
     @app.get("/healthz")
     def health() -> dict[str, Any]:
-        return {"ok": True, "index": bot.index().status(), "generator": bot.generator.name}
+        index = bot.index().status()
+        return {"ok": True, "status": "degraded" if bot.degraded else "ok", "degraded": bot.degraded,
+                "index": index, "generator": bot.generator.name}
 
     @app.get("/v1/models")
     def models() -> dict[str, Any]:
@@ -91,9 +94,21 @@ def api_routes(app: FastAPI, bot: Assistant) -> None:
                 "rag": answer_payload(answer)}
 
 
-def make_server_app(bot: Assistant, blocks: gr.Blocks) -> FastAPI:
+def make_server_app(bot: Assistant, blocks: gr.Blocks, limits: guard.Limits = guard.Limits(),
+                    host: str = "127.0.0.1", blocked: list[str] | None = None):
+    """The API and the page behind `guard.Guard`; every Gradio file setting is explicit: nothing
+    allowed beyond its own cache, the project, home, /etc and /root blocked, uploads capped (and
+    refused by the guard: the page has no upload)."""
     app = FastAPI(title="rag-chat", docs_url=None, redoc_url=None)
     api_routes(app, bot)
     theme = gr.themes.Default(font=THEME_FONTS, font_mono=["ui-monospace", "monospace"])
-    return gr.mount_gradio_app(app, blocks, path="/", theme=theme, css=CSS, ssr_mode=False,
-                               footer_links=[])
+    mounted = gr.mount_gradio_app(app, blocks, path="/", theme=theme, css=CSS, ssr_mode=False,
+                                  footer_links=[], allowed_paths=[], max_file_size=limits.request_bytes,
+                                  blocked_paths=blocked if blocked is not None else guard.blocked_paths(),
+                                  enable_monitoring=False, mcp_server=False, pwa=False)
+    # Gradio checks a file path against allowed/blocked paths only for a launched app, and
+    # mount_gradio_app never marks it so (Gradio 6.31): without this a history naming /etc/passwd
+    # is copied into the cache before our code runs.
+    blocks.has_launched = True
+    loopback = host in guard.LOOPBACK_NAMES
+    return guard.Guard(mounted, limits, loopback_only=loopback)

@@ -46,6 +46,7 @@ class Assistant:
         self._index: Index | None = None
         self._stamp: tuple[int, int] | None = None  # identity of the CURRENT file last loaded
         self._lock = threading.Lock()
+        self.degraded = ""  # why the current generation is not the one serving, or ""
 
     def index(self) -> Index:
         """The serving generation. Each question costs one stat of `CURRENT`; only when a build
@@ -54,7 +55,8 @@ class Assistant:
         if self._index is None or stamp != self._stamp:
             with self._lock:
                 if self._index is None or stamp != self._stamp:
-                    loaded = Index(store.current_dir(self.index_dir))
+                    generation, self.degraded = store.good_generation(self.index_dir)
+                    loaded = Index(generation)
                     loaded.check(self.embedder.id)
                     self._index, self._stamp = loaded, stamp
         return self._index

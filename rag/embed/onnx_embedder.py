@@ -21,6 +21,10 @@ import numpy as np
 from rag.embed.embedder import PACKAGED_MINILM, Embedder, model_label, model_path, normalise
 from rag.errors import ModelUnavailable
 
+# onnxruntime >= 1.29 sends telemetry from Linux too unless this is set before it initialises (its
+# Privacy.md); the CLI sets it as well, this covers library use and the benchmarks.
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+
 DEFAULT_CACHE = Path.home() / ".cache" / "rag" / "onnx"
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 # The feed-forward output projections stay fp32: their inputs (after GELU) have outliers that
@@ -126,6 +130,7 @@ def _tokenizer(folder: Path, max_tokens: int):
 def _session(file: Path, threads: int):
     import onnxruntime as ort
 
+    ort.disable_telemetry_events()  # Windows' provider; the env var below stops the POSIX one
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1

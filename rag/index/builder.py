@@ -74,7 +74,7 @@ def _previous(index_dir: Path) -> tuple[Path | None, dict[str, Any] | None, str]
         return None, None, "no index yet"
     try:
         generation = store.current_dir(index_dir)
-        return generation, store.read_manifest(generation), ""
+        return generation, store.verify(generation), ""
     except Exception as exc:  # a damaged index is rebuilt, never trusted or left blocking builds
         return None, None, f"the serving index is unreadable ({exc})"
 
@@ -127,6 +127,7 @@ class Builder:
             return self._run_locked(rebuild, dry_run=True)
         self.index_dir.mkdir(parents=True, exist_ok=True)
         with _locked(self.index_dir):
+            store.clean_leftovers(self.index_dir)  # a killed build's half-written generation
             return self._run_locked(rebuild, dry_run=False)
 
     def _run_locked(self, rebuild: bool, dry_run: bool) -> BuildReport:
@@ -198,7 +199,7 @@ class Builder:
         manifest = self._manifest(files, chunks, fingerprint, report, previous_dir)
         from rag.index.search import build_files
 
-        contents = {"manifest.json": json.dumps(manifest, indent=1, sort_keys=True).encode(),
+        contents = {"manifest.json": manifest,
                     "chunks.jsonl": store.chunks_jsonl(rows), "vectors.npy": vectors,
                     "texts.json": json.dumps(hashes).encode()}
         contents.update(build_files(chunks, rows, vectors))

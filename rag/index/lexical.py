@@ -31,7 +31,11 @@ def _stemmer():
 
 def words(text: str) -> list[str]:
     """Lower-cased words; "gpt-oss-20b", "5.2" and "80gb" stay whole."""
-    return [_american(w) for w in WORD.findall(text.lower())]
+    lowered = text.lower()
+    found = WORD.findall(lowered)
+    if "licenc" not in lowered and "isation" not in lowered:  # the usual case: no word to fold
+        return found
+    return [_american(w) for w in found]
 
 
 def _american(word: str) -> str:
@@ -56,17 +60,22 @@ def _terms(text: str) -> tuple[str, ...]:
     """Cached: the same passages and sentences are read for question after question."""
     kept = []
     for word in words(text):
-        parts = word.split("-") if "-" in word else []
-        kept.extend(w for w in [word, *parts] if w and w not in STOPWORDS)
-    return tuple(_stemmer().stemWords(kept))
+        if "-" in word:
+            kept.extend(w for w in [word, *word.split("-")] if w and w not in STOPWORDS)
+        elif word not in STOPWORDS:
+            kept.append(word)
+    distinct = list(dict.fromkeys(kept))  # a long text repeats its words: stem each one once
+    stems = dict(zip(distinct, _stemmer().stemWords(distinct)))
+    return tuple(stems[w] for w in kept)
 
 
 def word_groups(text: str) -> list[frozenset[str]]:
     """Each distinct content word as the set of terms that stand for it: "self-hosting" ->
     {"self-host", "self", "host"}. Coverage counts words, so a compound the corpus writes apart
     ("host models locally") counts once, not as three missing terms."""
+    distinct = [w for w in dict.fromkeys(words(text)) if w not in STOPWORDS or "-" in w]
     groups = []
-    for word in words(text):
+    for word in distinct:  # a long text repeats its words: each distinct word is stemmed once
         parts = [p for p in ([word, *word.split("-")] if "-" in word else [word]) if p and p not in STOPWORDS]
         if parts:
             groups.append(frozenset(_stemmer().stemWords(parts)))

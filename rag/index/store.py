@@ -9,6 +9,7 @@ Readers therefore see the old index or the new one, never half of one.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -19,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from rag.errors import IndexMismatch, IndexMissing
+from rag.errors import IndexDamaged, IndexMismatch, IndexMissing
 from rag.records import Chunk
 
-FORMAT_VERSION = 2  # 2: sentences.faiss, a dense index over single sentences
+FORMAT_VERSION = 3  # 2: sentences.faiss, a dense index over single sentences; 3: per-file sha256 in the manifest
 KEEP_GENERATIONS = 3  # the serving one, the one `--rollback` returns to, and one more
 
 
@@ -78,10 +79,13 @@ def new_generation_name() -> str:
 
 def write_generation(index_dir: Path, name: str, files: dict[str, Any]) -> Path:
     """Write a generation's files (name -> bytes, ndarray, or a callable that writes into a
-    folder path) under a temporary folder, fsync them and rename it into place."""
+    folder path) under a temporary folder, fsync them and rename it into place. "manifest.json",
+    a dict, is written last with the size and sha256 of every other file added."""
     final = generations_dir(index_dir) / name
     tmp = generations_dir(index_dir) / f".tmp-{name}"
     tmp.mkdir(parents=True)
+    files = dict(files)
+    manifest = files.pop("manifest.json")
     for file_name, content in files.items():
         target = tmp / file_name
         if callable(content):
@@ -91,12 +95,93 @@ def write_generation(index_dir: Path, name: str, files: dict[str, Any]) -> Path:
                 np.save(handle, content)
         else:
             target.write_bytes(content)
+    manifest = {**manifest, "checksums": checksums(tmp)}
+    (tmp / "manifest.json").write_bytes(json.dumps(manifest, indent=1, sort_keys=True).encode())
     for path in sorted(tmp.rglob("*")):  # files and sub-folders (bm25/) alike
         _fsync_path(path)
     _fsync_path(tmp)
     os.replace(tmp, final)
     _fsync_path(final.parent)
     return final
+
+
+def checksums(generation: Path) -> dict[str, dict[str, Any]]:
+    """{relative path: {"size", "sha256"}} of every file of a generation but its manifest."""
+    found = {}
+    for path in sorted(p for p in generation.rglob("*") if p.is_file() and p.name != "manifest.json"):
+        found[path.relative_to(generation).as_posix()] = {"size": path.stat().st_size, "sha256": _sha256(path)}
+    return found
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _problem(path: Path, expected: dict[str, Any]) -> str:
+    if not path.is_file():
+        return "missing"
+    if path.stat().st_size != expected["size"]:
+        return f"{path.stat().st_size} bytes, not {expected['size']}"
+    return "sha256 differs" if _sha256(path) != expected["sha256"] else ""
+
+
+def verify(generation: Path) -> dict[str, Any]:
+    """The generation's manifest once every file matches the size and sha256 it records (and
+    chunks.jsonl holds the chunk count); IndexDamaged naming the first file that does not."""
+    fix = "run `rag index --rebuild`, or `rag index --rollback` to serve the previous one"
+    try:
+        manifest = read_manifest(generation)
+    except (OSError, ValueError) as exc:
+        raise IndexDamaged(f"index generation {generation.name} is damaged (manifest.json: {exc}): {fix}") from exc
+    recorded = manifest.get("checksums") or {}
+    if "chunks.jsonl" not in recorded:
+        raise IndexDamaged(f"index generation {generation.name} is damaged (no checksums recorded): {fix}")
+    for name, expected in recorded.items():
+        problem = _problem(generation / name, expected)
+        if problem:
+            raise IndexDamaged(f"index generation {generation.name} is damaged ({name}: {problem}): {fix}")
+    with open(generation / "chunks.jsonl", "rb") as handle:
+        lines = sum(1 for _ in handle)
+    if lines != manifest["counts"]["chunks"]:
+        raise IndexDamaged(f"index generation {generation.name} is damaged (chunks.jsonl holds {lines} "
+                           f"chunks, not {manifest['counts']['chunks']}): {fix}")
+    return manifest
+
+
+def good_generation(index_dir: Path) -> tuple[Path, str]:
+    """(generation to serve, "" or the one-line report of why the current one is not served): the
+    current one when it verifies, else the newest earlier one that does."""
+    name = current_name(index_dir)
+    if name is None:
+        raise IndexMissing(f"no index in {index_dir}: run `rag index` to build it")
+    current = generations_dir(index_dir) / name
+    try:
+        verify(current)
+        return current, ""
+    except (IndexDamaged, IndexMismatch) as exc:
+        damage = str(exc)
+    others = sorted((p for p in generations_dir(index_dir).iterdir()
+                     if p.is_dir() and not p.name.startswith(".") and p != current), reverse=True)
+    for generation in others:
+        try:
+            verify(generation)
+        except (IndexDamaged, IndexMismatch):
+            continue
+        return generation, f"{damage}; serving {generation.name} meanwhile"
+    raise IndexDamaged(damage)
+
+
+def clean_leftovers(index_dir: Path) -> None:
+    """Remove the `.tmp-*` folders a killed build left behind (called under the build lock)."""
+    root = generations_dir(index_dir)
+    if root.is_dir():
+        for path in root.iterdir():
+            if path.name.startswith((".tmp-", ".trash-")):
+                shutil.rmtree(path, ignore_errors=True)
 
 
 def point_at(index_dir: Path, name: str) -> None:
