@@ -162,9 +162,11 @@ def launch(bot: Assistant, settings, run_build: Callable | None = None) -> None:
     """Serve the UI and the HTTP API with uvicorn, on settings.host:settings.port."""
     import uvicorn
 
+    from ui.chat_request import Limits
     from ui.server import make_server_app
 
     check_port(settings.host, settings.port)
-    server_app = make_server_app(bot, build_app(bot, run_build))
+    limits = Limits(settings.max_question_chars, settings.max_history_messages)
+    server_app = make_server_app(bot, build_app(bot, run_build), limits, settings.api_key)
     print(f"Chat on http://{settings.host}:{settings.port} (Ctrl+C stops it)", flush=True)
     uvicorn.run(server_app, host=settings.host, port=settings.port, log_level="warning")
