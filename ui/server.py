@@ -106,6 +106,12 @@ def api_routes(app: FastAPI, bot: Assistant, limits: Limits = Limits()) -> None:
         except RagError as error:
             return _error(ApiError(503, str(error), "answer_failed", "server_error"))
 
+    @app.api_route("/v1/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    def elsewhere(rest: str, request: Request):
+        """Anything else under /v1 (else Gradio, mounted at "/", would answer in its own shape)."""
+        return _error(ApiError(404, f"{request.method} /v1/{rest[:80]} is not served here: use POST "
+                                    "/v1/chat/completions or GET /v1/models", "not_found"))
+
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException):
         return _error(ApiError(error.status_code, str(error.detail), "not_found" if error.status_code == 404
