@@ -104,6 +104,8 @@ def test_without_or_with_a_wrong_key_the_api_says_401(server):
     assert caught.value.status_code == 401 and caught.value.code == "invalid_api_key"
     assert "not valid" in error_of(post(server, {"messages": ask(WATTS)}, key="wrong"), 401)["message"]
     assert "Bearer KEY" in error_of(post(server, {"messages": ask(WATTS)}, key=None), 401)["message"]
+    page = httpx.get(server.url + "/", headers={"Accept": "text/html"}, trust_env=False)
+    assert page.status_code == 401 and "/?key=" in page.text
     for path in ("/v1/models", "/gradio_api/info", "/config", "/"):
         reply = httpx.get(server.url + path, trust_env=False)
         assert reply.status_code == 401, path

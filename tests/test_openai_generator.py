@@ -3,6 +3,7 @@ own (tests/fake_llm.py) and `transformers serve` running a tiny local model buil
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -53,6 +54,18 @@ def test_reasoning_in_either_field_is_thinking_and_the_answer_is_cited(built, ll
     assert sent["authorization"] == "Bearer k3y" and sent["body"]["reasoning_effort"] == "medium"
     system = sent["body"]["messages"][0]
     assert system["role"] == "system" and "[A] (section:" in system["content"] and "Cite every sentence" in system["content"]
+
+
+def test_raw_harmony_channels_in_content_never_reach_the_answer():
+    from rag.answer.generators.base import Request
+    from rag.answer.generators.openai_compat import read_events
+
+    pieces = ["<|chan", "nel|>analysis<|message|>Think", " hard.<|end|><|start|>assistant<|channel|>final",
+              "<|message|>Forty [A].<|return|>"]
+    lines = [f'data: {{"choices": [{{"delta": {{"content": {json.dumps(p)}}}}}]}}' for p in pieces] + ["data: [DONE]"]
+    out = list(read_events(iter(lines), "http://x/v1", Request("q", "q", ())))
+    assert "".join(e.text for e in out if isinstance(e, Thinking)) == "Think hard."
+    assert "".join(e.text for e in out if isinstance(e, Token)) == "Forty [A]."
 
 
 def test_an_off_topic_question_is_refused_by_the_gate_without_calling_the_server(built, llm):

@@ -15,6 +15,8 @@ from urllib.parse import parse_qs
 
 COOKIE = "rag_key"
 OPEN_PATHS = frozenset({"/healthz"})
+PAGE = ("<!doctype html><title>Key needed</title><p>This chat needs its API key: open "
+        "<code>/?key=YOUR_KEY</code> once (ask whoever runs <code>rag serve</code> for it).</p>")
 
 
 class BearerAuth:
@@ -32,9 +34,9 @@ class BearerAuth:
             return await redirect_with_cookie(send, scope.get("root_path", "") + scope["path"], given)
         if scope["type"] == "websocket":
             return await send({"type": "websocket.close", "code": 1008})
-        await refuse(send, "a valid API key is required: send 'Authorization: Bearer KEY' "
-                           "(a browser: open /?key=KEY once)" if not headers.get("authorization")
-                     else "the API key is not valid")
+        message = ("a valid API key is required: send 'Authorization: Bearer KEY' (a browser: open /?key=KEY once)"
+                   if not headers.get("authorization") else "the API key is not valid")
+        await refuse(send, message, html="text/html" in headers.get("accept", ""))
 
     def _matches(self, given: str) -> bool:
         return bool(given) and hmac.compare_digest(given.encode(), self.key.encode())
@@ -54,11 +56,16 @@ def cookie(headers: dict[str, str]) -> str:
     return jar[COOKIE].value if COOKIE in jar else ""
 
 
-async def refuse(send: Any, message: str) -> None:
-    body = json.dumps({"error": {"message": message, "type": "invalid_request_error",
-                                 "code": "invalid_api_key"}}).encode()
+async def refuse(send: Any, message: str, html: bool = False) -> None:
+    """401: OpenAI's error shape, or a line a person can act on when a browser asked for a page."""
+    if html:
+        body, kind = PAGE.encode(), b"text/html; charset=utf-8"
+    else:
+        body = json.dumps({"error": {"message": message, "type": "invalid_request_error",
+                                     "code": "invalid_api_key"}}).encode()
+        kind = b"application/json"
     await send({"type": "http.response.start", "status": 401,
-                "headers": [(b"content-type", b"application/json"), (b"www-authenticate", b"Bearer")]})
+                "headers": [(b"content-type", kind), (b"www-authenticate", b"Bearer")]})
     await send({"type": "http.response.body", "body": body})
 
 

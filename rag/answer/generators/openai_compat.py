@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from rag.answer.generators.base import Generator, Request
+from rag.answer.harmony import HarmonyParser, events
 from rag.answer.prompt import build_messages, fit_passages
 from rag.errors import ModelUnavailable
 from rag.records import Passage, Thinking, Token
@@ -120,14 +121,16 @@ def error_message(response: httpx.Response) -> str:
 
 
 def read_events(lines: Iterator[str], url: str, request: Request) -> Iterator[Thinking | Token]:
-    """Server-sent events in, thinking and answer pieces out, until `[DONE]` or a finish reason."""
-    finished = False
+    """Server-sent events in, thinking and answer pieces out, until `[DONE]` or a finish reason.
+    Content goes through the harmony parser too: a server without a reasoning parser sends
+    gpt-oss's raw channels, and its markers must never reach the answer."""
+    finished, parser = False, HarmonyParser()
     for line in lines:
         if not line.startswith("data:"):
             continue  # blank separators, `: keep-alive` comments, `event:` lines
         data = line[len("data:"):].strip()
         if data == "[DONE]":
-            return
+            break
         chunk = parse_chunk(data, url)
         choice = (chunk.get("choices") or [{}])[0]
         delta = choice.get("delta") or {}
@@ -135,12 +138,14 @@ def read_events(lines: Iterator[str], url: str, request: Request) -> Iterator[Th
             if isinstance(delta.get(field), str) and delta[field]:
                 yield Thinking(delta[field])
         if isinstance(delta.get("content"), str) and delta["content"]:
-            yield Token(delta["content"])
+            yield from events(parser.feed(delta["content"]))
         finished = finished or bool(choice.get("finish_reason"))
         if request.cancel.is_set():
             return
-    if not finished:
-        raise ModelUnavailable(f"LLM server {url} ended the stream before the answer was finished")
+    else:
+        if not finished:
+            raise ModelUnavailable(f"LLM server {url} ended the stream before the answer was finished")
+    yield from events(parser.finish())
 
 
 def parse_chunk(data: str, url: str) -> dict[str, Any]:
