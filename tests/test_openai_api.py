@@ -158,6 +158,8 @@ def test_bad_json_and_non_object_bodies(server):
     assert error_of(post(server, None, raw=b'{"messages": ['), 400, "invalid_json")
     assert error_of(post(server, None, raw=b"[1, 2]"), 400, "invalid_json")
     assert error_of(post(server, None, raw=b'{"messages": "\xff\xfe"}'), 400, "invalid_json")
+    assert error_of(post(server, None, raw=b'{"messages": ' + b"[" * 50_000), 400, "invalid_json")
+    assert error_of(post(server, None, raw=b""), 400, "invalid_json")
 
 
 @pytest.mark.parametrize("stream", ["true", "false"])

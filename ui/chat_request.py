@@ -64,6 +64,8 @@ def decode(raw: bytes) -> dict[str, Any]:
     except ValueError as error:  # bad JSON and bytes that are not UTF-8 alike
         raise ApiError(400, f"The body is not valid JSON ({str(error).splitlines()[0][:120]})",
                        "invalid_json") from None
+    except RecursionError:
+        raise ApiError(400, "The body nests too deeply to read", "invalid_json") from None
     if not isinstance(body, dict):
         raise ApiError(400, "The body must be a JSON object", "invalid_json")
     return body
