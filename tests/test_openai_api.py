@@ -78,7 +78,8 @@ def test_a_stream_sends_thinking_as_reasoning_then_the_cited_answer(server):
 
 def test_content_as_a_list_of_text_parts_and_history(server, served):
     llm = served[1]
-    parts = [{"type": "text", "text": "How much power does a typical"}, {"type": "text", "text": "home solar panel produce?"}]
+    parts = [{"type": "text", "text": "How much power does a typical"},
+             {"type": "text", "text": "home solar panel produce?"}]
     messages = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "What is solar power?"},
                 {"role": "assistant", "content": [{"type": "text", "text": "Sunlight made electricity [A]."}]},
                 {"role": "user", "content": parts}]
