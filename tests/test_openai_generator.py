@@ -177,3 +177,27 @@ def test_against_transformers_serve_with_a_tiny_local_model(built, tiny_llama, t
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_the_chat_ui_shows_a_failing_server_as_one_line_in_the_chat(built, llm):
+    from ui.app import respond
+
+    bot = assistant(built, OpenAIGenerator(llm.url, "error-midstream"))
+    *_, (history, _, _, _) = respond(bot, WATTS, [])
+    last = history[-1]
+    assert last["role"] == "assistant" and last["content"].startswith("⚠️")
+    assert llm.url in last["content"] and "CUDA out of memory" in last["content"]
+
+
+def test_rag_llm_settings_from_the_environment_choose_and_configure_the_generator(built, llm, tmp_path):
+    from rag.service import assistant as from_settings
+    from rag.settings import load
+
+    env = {"RAG_LLM_URL": llm.url, "RAG_LLM_MODEL": "cite-reasoning-content", "RAG_LLM_API_KEY": "envkey",
+           "RAG_LLM_TIMEOUT": "7"}
+    config = load({"corpus": built.corpus, "index": built.index, "embedder": "hashing"}, env, tmp_path / "none.toml")
+    bot = from_settings(config)
+    assert bot.generator.name == "openai" and bot.generator.timeout_s == 7.0
+    assert bot.generator_reason.startswith("auto: LLM server") and "cite-reasoning-content" in bot.generator_reason
+    _, done = run(bot)
+    assert "[A]" in done.answer.text and llm.requests[-1]["authorization"] == "Bearer envkey"
