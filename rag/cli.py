@@ -164,7 +164,7 @@ def serve(corpus: Corpus = None, index_dir: IndexDir = None, embedder: Embedder 
           backend: Backend = None, generator: GeneratorOpt = None, model: Model = None,
           llm_url: LlmUrl = None, llm_model: LlmModel = None, llm_api_key: LlmKey = None,
           api_key: Annotated[Optional[str], typer.Option(
-              help="Require this bearer key on the HTTP API and the UI (or RAG_API_KEY)")] = None,
+              help="Require this bearer key on the HTTP API and the UI (RAG_API_KEY keeps it out of ps)")] = None,
           host: Annotated[Optional[str], typer.Option(help="Address to bind [default: 127.0.0.1]")] = None,
           port: Annotated[Optional[int], typer.Option(help="Port [default: 7860]")] = None) -> None:
     """Start the chat UI in the browser, and the OpenAI-compatible API (/v1/chat/completions) beside it.
