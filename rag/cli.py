@@ -31,8 +31,11 @@ Corpus = Annotated[Optional[Path], typer.Option(help="Folder of .md/.txt/.html f
 IndexDir = Annotated[Optional[Path], typer.Option("--index", help="Index folder [default: index]")]
 Embedder = Annotated[Optional[str], typer.Option(help="minilm, hashing, or a local model folder")]
 Backend = Annotated[Optional[str], typer.Option(help="Embedder runtime: onnx-int8, onnx or torch")]
-GeneratorOpt = Annotated[Optional[str], typer.Option("--generator", help="auto, extractive or transformers")]
+GeneratorOpt = Annotated[Optional[str], typer.Option("--generator", help="auto, extractive, transformers or openai")]
 Model = Annotated[Optional[str], typer.Option(help="Local model folder (or id in the local HF cache)")]
+LlmUrl = Annotated[Optional[str], typer.Option(help="OpenAI-compatible LLM server, e.g. http://127.0.0.1:8000/v1")]
+LlmModel = Annotated[Optional[str], typer.Option(help="Model name on the LLM server [default: the first it lists]")]
+LlmKey = Annotated[Optional[str], typer.Option(help="Bearer key for the LLM server (or RAG_LLM_API_KEY)")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object")]
 
 
@@ -144,7 +147,8 @@ def read_history(path: Path | None):
 @app.command()
 def ask(question: Annotated[str, typer.Argument(help="The question")], corpus: Corpus = None,
         index_dir: IndexDir = None, embedder: Embedder = None, backend: Backend = None,
-        generator: GeneratorOpt = None, model: Model = None,
+        generator: GeneratorOpt = None, model: Model = None, llm_url: LlmUrl = None,
+        llm_model: LlmModel = None, llm_api_key: LlmKey = None,
         history: Annotated[Optional[Path], typer.Option(help="JSON list of earlier turns")] = None,
         as_json: JsonFlag = False) -> None:
     """Answer one question, streaming; every sentence cites a passage.
@@ -156,7 +160,8 @@ def ask(question: Annotated[str, typer.Argument(help="The question")], corpus: C
     from rag.service import assistant, ensure_index
 
     config = settings(corpus=corpus, index=index_dir, embedder=embedder, backend=backend,
-                      generator=generator, model=model)
+                      generator=generator, model=model, llm_url=llm_url, llm_model=llm_model,
+                      llm_api_key=llm_api_key)
     try:
         question = plain_text(question).strip()
         if not question:
@@ -184,16 +189,20 @@ def ask(question: Annotated[str, typer.Argument(help="The question")], corpus: C
 @app.command()
 def serve(corpus: Corpus = None, index_dir: IndexDir = None, embedder: Embedder = None,
           backend: Backend = None, generator: GeneratorOpt = None, model: Model = None,
+          llm_url: LlmUrl = None, llm_model: LlmModel = None, llm_api_key: LlmKey = None,
+          api_key: Annotated[Optional[str], typer.Option(
+              help="Require this bearer key on the HTTP API and the UI (RAG_API_KEY keeps it out of ps)")] = None,
           host: Annotated[Optional[str], typer.Option(help="Address to bind [default: 127.0.0.1]")] = None,
           port: Annotated[Optional[int], typer.Option(help="Port [default: 7860]")] = None) -> None:
-    """Start the chat UI in the browser (and the HTTP API beside it).
+    """Start the chat UI in the browser, and the OpenAI-compatible API (/v1/chat/completions) beside it.
 
     Example: rag serve --port 7860, then open http://127.0.0.1:7860
     """
     from rag.service import assistant, builder, ensure_index
 
     config = settings(corpus=corpus, index=index_dir, embedder=embedder, backend=backend,
-                      generator=generator, model=model, host=host, port=port)
+                      generator=generator, model=model, host=host, port=port, llm_url=llm_url,
+                      llm_model=llm_model, llm_api_key=llm_api_key, api_key=api_key)
     try:
         bot = assistant(config)
         ensure_index(config, progress_bar("embedding"), bot.embedder)
@@ -212,6 +221,7 @@ def evaluate(gold: Annotated[Path, typer.Option(help="Gold questions, JSON lines
              compare: Annotated[bool, typer.Option(help="Also compare dense, BM25 and hybrid retrieval")] = False,
              corpus: Corpus = None, index_dir: IndexDir = None, embedder: Embedder = None,
              backend: Backend = None, generator: GeneratorOpt = None, model: Model = None,
+             llm_url: LlmUrl = None, llm_model: LlmModel = None, llm_api_key: LlmKey = None,
              as_json: JsonFlag = False) -> None:
     """Run gold questions through the same pipeline as `ask` and print the scores.
 
@@ -222,7 +232,8 @@ def evaluate(gold: Annotated[Path, typer.Option(help="Gold questions, JSON lines
     from rag.service import assistant, ensure_index
 
     config = settings(corpus=corpus, index=index_dir, embedder=embedder, backend=backend,
-                      generator=generator, model=model)
+                      generator=generator, model=model, llm_url=llm_url, llm_model=llm_model,
+                      llm_api_key=llm_api_key)
     try:
         bot = assistant(config)
         ensure_index(config, embedder=bot.embedder)
@@ -233,15 +244,15 @@ def evaluate(gold: Annotated[Path, typer.Option(help="Gold questions, JSON lines
 
 
 @app.command()
-def doctor(model: Model = None) -> None:
-    """Report torch/CUDA, GPU memory, local models and MXFP4 kernel availability.
+def doctor(model: Model = None, llm_url: LlmUrl = None, llm_api_key: LlmKey = None) -> None:
+    """Report torch/CUDA, GPU memory, local models, MXFP4 kernels and the LLM server's models.
 
-    Example: rag doctor --model models/gpt-oss-20b
+    Example: rag doctor --model models/gpt-oss-20b --llm-url http://127.0.0.1:8000/v1
     """
     from rag.doctor import report
 
-    config = settings(model=model)
-    for name, finding in report(config.model or None, Path("models")):
+    config = settings(model=model, llm_url=llm_url, llm_api_key=llm_api_key)
+    for name, finding in report(config.model or None, Path("models"), config.llm_url, config.llm_api_key):
         typer.echo(f"{name:>22}: {finding}")
 
 

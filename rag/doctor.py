@@ -1,7 +1,8 @@
 """`rag doctor`: what this machine can run, as (check, finding) pairs for the CLI to print.
 
-Owns the checks: python, torch and CUDA, GPUs and their memory, transformers, MXFP4 kernels, and
-the model folders under `models/` (files only: weights are never loaded). Printing is the CLI's.
+Owns the checks: python, torch and CUDA, GPUs and their memory, transformers, MXFP4 kernels, the
+model folders under `models/` (files only: weights are never loaded) and a configured LLM server
+(GET /v1/models). Printing is the CLI's.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ WEIGHTS = ("*.safetensors", "*.bin", "*.pt", "*.gguf")
 TOKENIZER = ("tokenizer.json", "tokenizer.model", "tokenizer_config.json", "vocab.json")
 
 
-def report(model: str | None, models_dir: Path) -> list[Finding]:
+def report(model: str | None, models_dir: Path, llm_url: str = "", llm_api_key: str = "") -> list[Finding]:
     return [
         ("python", platform.python_version()),
         *torch_findings(),
@@ -29,7 +30,22 @@ def report(model: str | None, models_dir: Path) -> list[Finding]:
         ("mxfp4 kernels", mxfp4_finding()),
         *model_findings(models_dir),
         ("configured model", configured(model)),
+        ("llm server", llm_server(llm_url, llm_api_key)),
     ]
+
+
+def llm_server(url: str, api_key: str) -> str:
+    """Whether the configured OpenAI-compatible server answers GET /v1/models, and what it lists."""
+    if not url:
+        return "none configured (--llm-url, RAG_LLM_URL): see models/README.md for vLLM, llama.cpp, Ollama"
+    from rag.answer.generators.openai_compat import list_models
+    from rag.errors import RagError
+
+    try:
+        models = list_models(url, api_key)
+    except RagError as error:
+        return str(error)
+    return f"{url} answers; models: {', '.join(models)}"
 
 
 def cpu_model() -> str:

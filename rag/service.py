@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rag.answer.generators.choose import choose
+from rag.answer.generators.choose import LlmServer, choose
 from rag.answer.pipeline import Assistant
 from rag.embed.choose import make as make_embedder
 from rag.embed.embedder import Embedder
@@ -29,8 +29,12 @@ def ensure_index(settings: Settings, progress: Callable[[int, int], None] | None
     return builder(settings, progress, embedder).run()
 
 
+def llm_server(settings: Settings) -> LlmServer:
+    return LlmServer(settings.llm_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout)
+
+
 def assistant(settings: Settings) -> Assistant:
     generator, reason = choose(settings.generator, settings.model, settings.max_new_tokens,
-                               settings.reasoning_effort, settings.serving)
+                               settings.reasoning_effort, settings.serving, llm_server(settings))
     return Assistant(settings.index, make_embedder(settings.embedder, settings.backend), generator,
                      reason, settings.top_k, settings.gate_threshold)

@@ -26,7 +26,7 @@ class Settings:
     top_k: int = 5
     chunk_chars: int = 900
     max_file_bytes: int = 5_000_000
-    generator: str = "auto"  # "auto", "extractive" or "transformers"
+    generator: str = "auto"  # "auto", "extractive", "transformers" or "openai"
     model: str = ""  # a local model folder or a model id in the local HF cache
     max_new_tokens: int = 512
     reasoning_effort: str = "low"
@@ -34,12 +34,19 @@ class Settings:
     # "continuous" or "queue". "compiled" = a queue with a static cache and torch.compile: on an
     # H100 and an H200 it decoded a gpt-oss-20b-shaped model ~3x faster for one chat (docs/PERFORMANCE.md).
     serving: str = "auto"
+    # An OpenAI-compatible LLM server (vLLM, llama.cpp's llama-server, Ollama): its base URL
+    # (".../v1"), the model it serves ("" = the first it lists), an optional key, and how long a
+    # silent stream may last before the answer fails with a message naming the URL.
+    llm_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_timeout: float = 120.0
     host: str = "127.0.0.1"
     port: int = 7860
     # The relevance gate's threshold on dense + 0.5 * word coverage, fitted by scripts/fit_gate.py on
     # eval/gold.jsonl + eval/project.jsonl: midpoint of the 0.450 .. 0.543 gap (docs/RETRIEVAL.md).
     gate_threshold: float = 0.496
-    # A key the HTTP API (issue 13) and the page's Re-index action ask for; "" = none (loopback only).
+    # A key the HTTP API (the /v1 routes and the Gradio API) and the page's Re-index action ask for; "" = none (loopback only).
     api_key: str = ""
     # Bounded work per request (ui/guard.py): body size for the API and the Gradio endpoint, the
     # longest question, and how many earlier messages of a chat are kept.

@@ -8,6 +8,7 @@ changes, `rag index` runs beside the server, and the next answer reflects it wit
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -65,16 +66,17 @@ class Server:
             client.close()
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[Server]:
-    home = tmp_path_factory.mktemp("serve")
+@contextlib.contextmanager
+def running_server(home: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[Server]:
+    """`rag serve` on a free loopback port over a copy of the fixture corpus, until the block ends."""
     corpus, index, log = home / "corpus", home / "index", home / "serve.log"
     shutil.copytree(FIXTURE_CORPUS, corpus)
     port = free_port()
     command = [sys.executable, "-m", "rag", "serve", "--embedder", "hashing", "--corpus", str(corpus),
-               "--index", str(index), "--port", str(port), "--host", "127.0.0.1"]
+               "--index", str(index), "--port", str(port), "--host", "127.0.0.1", *args]
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=child_env(), stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=ROOT, env={**child_env(), **(env or {})}, stdout=out,
+                                   stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + READY_WITHIN_S
@@ -97,6 +99,12 @@ def server(tmp_path_factory) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[Server]:
+    with running_server(tmp_path_factory.mktemp("serve")) as running:
+        yield running
 
 
 def message_text(message: dict) -> str:
@@ -171,6 +179,15 @@ def test_openai_compatible_api(server):
         assert refused["rag"]["refused"] is True and refused["rag"]["citations"] == []
         bad = http.post("/v1/chat/completions", json={"messages": [{"role": "assistant", "content": "hi"}]})
         assert bad.status_code == 400
+
+
+def test_the_openai_sdk_without_a_key_when_none_is_set(server):
+    from openai import OpenAI
+
+    client = OpenAI(base_url=server.url + "/v1", api_key="anything", http_client=httpx.Client(trust_env=False))
+    assert [m.id for m in client.models.list()] == ["rag-chat"]
+    reply = client.chat.completions.create(model="rag-chat", messages=[{"role": "user", "content": WATTS}])
+    assert "[A]" in reply.choices[0].message.content
 
 
 # A browser loads what these name; <meta> (og:image and the like) and <a> links it does not fetch.

@@ -1,73 +1,91 @@
 """The web server: the Gradio chat at "/" and an OpenAI-compatible API beside it.
 
 `POST /v1/chat/completions` (stream or not) answers from the same `Assistant.answer` stream as
-the UI and CLI; the reply carries the citations and claims as extra fields. `GET /healthz` and
-`GET /v1/models` help scripts and health checks.
+the UI and CLI: the answer text carries its citation labels, the `rag` field the citations, claims
+and thinking (`ask --json`'s objects), and a stream sends thinking as `delta.reasoning`. Errors
+have OpenAI's shape. `GET /v1/models` and `GET /healthz` help clients and health checks.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import gradio as gr
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 
-from rag.answer.generators.base import Turn
 from rag.answer.pipeline import Assistant
 from rag.errors import RagError
 from rag.payload import answer_payload
-from rag.records import Done, Token
+from rag.records import Done, Thinking, Token
 from ui import guard
+from ui.auth import BearerAuth
+from ui.chat_request import MODEL_NAME, ApiError, ChatRequest, parse
 from ui.render import CSS, THEME_FONTS
 
-MODEL_NAME = "rag-chat"
-
-
-class Message(BaseModel):
-    role: str
-    content: str
-
-
-class ChatRequest(BaseModel):
-    messages: list[Message]
-    stream: bool = False
-    model: str = MODEL_NAME
-
-
-def split_messages(messages: list[Message]) -> tuple[str, tuple[Turn, ...]]:
-    """The last user message is the question; earlier user/assistant messages are the history."""
-    talk = [m for m in messages if m.role in ("user", "assistant")]
-    if not talk or talk[-1].role != "user":
-        raise RagError("the last message must come from the user")
-    return talk[-1].content, tuple(Turn(m.role, m.content) for m in talk[:-1])
+log = logging.getLogger("rag")
 
 
 def _completion_id() -> str:
     return f"chatcmpl-{uuid.uuid4().hex[:12]}"
 
 
-def _chunk(completion_id: str, delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
-    body = {"id": completion_id, "object": "chat.completion.chunk", "created": int(time.time()),
-            "model": MODEL_NAME, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
+def _sse(body: dict[str, Any]) -> str:
     return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
 
-def _stream(bot: Assistant, question: str, history: tuple[Turn, ...]):
+def _chunk(completion_id: str, delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+    return _sse({"id": completion_id, "object": "chat.completion.chunk", "created": int(time.time()),
+                 "model": MODEL_NAME, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra})
+
+
+def _stream(bot: Assistant, chat: ChatRequest) -> Iterator[str]:
+    """The answer as chat-completion chunks; always ends with `[DONE]`, after an error event if
+    the answer failed (the SDKs raise it as an APIError)."""
     completion_id = _completion_id()
-    for event in bot.answer(question, history):
-        if isinstance(event, Token):
-            yield _chunk(completion_id, {"content": event.text})
-        elif isinstance(event, Done):
-            yield _chunk(completion_id, {}, "stop", rag=answer_payload(event.answer))
+    events = bot.answer(chat.question, chat.history)
+    try:
+        yield _chunk(completion_id, {"role": "assistant", "content": ""})
+        for event in events:
+            if isinstance(event, Thinking):
+                yield _chunk(completion_id, {"reasoning": event.text})
+            elif isinstance(event, Token):
+                yield _chunk(completion_id, {"content": event.text})
+            elif isinstance(event, Done):
+                yield _chunk(completion_id, {}, "stop", rag=answer_payload(event.answer))
+    except RagError as error:
+        yield _sse(ApiError(503, str(error), "answer_failed", "server_error").body())
+    except Exception:
+        log.exception("answer failed")
+        yield _sse(ApiError(500, "the answer failed inside the server; its log has the details",
+                            "internal_error", "server_error").body())
+    finally:
+        events.close()  # a client that hung up stops the generator
     yield "data: [DONE]\n\n"
 
 
-def api_routes(app: FastAPI, bot: Assistant) -> None:
+def _completion(bot: Assistant, chat: ChatRequest) -> dict[str, Any]:
+    answer = bot.ask(chat.question, chat.history)
+    message: dict[str, Any] = {"role": "assistant", "content": answer.text}
+    if answer.thinking:
+        message["reasoning"] = answer.thinking
+    return {"id": _completion_id(), "object": "chat.completion", "created": int(time.time()), "model": MODEL_NAME,
+            "choices": [{"index": 0, "finish_reason": "stop", "message": message}], "rag": answer_payload(answer)}
+
+
+def _error(error: ApiError) -> JSONResponse:
+    return JSONResponse(error.body(), error.status)
+
+
+def api_routes(app: FastAPI, bot: Assistant, limits: guard.Limits = guard.Limits()) -> None:
     @app.get("/healthz")
     def health() -> dict[str, Any]:
         index = bot.index().status()
@@ -76,31 +94,52 @@ def api_routes(app: FastAPI, bot: Assistant) -> None:
 
     @app.get("/v1/models")
     def models() -> dict[str, Any]:
-        return {"object": "list", "data": [{"id": MODEL_NAME, "object": "model", "owned_by": "local"}]}
+        return {"object": "list", "data": [{"id": MODEL_NAME, "object": "model", "created": 0, "owned_by": "local"}]}
 
     @app.post("/v1/chat/completions")
-    def completions(request: ChatRequest):
+    async def completions(request: Request):
         try:
-            question, history = split_messages(request.messages)
-            if request.stream:
-                return StreamingResponse(_stream(bot, question, history), media_type="text/event-stream")
-            answer = bot.ask(question, history)
+            chat = parse(await request.body(), limits)
+        except ApiError as error:
+            return _error(error)
+        if chat.stream:
+            return StreamingResponse(_stream(bot, chat), media_type="text/event-stream")
+        try:
+            return await run_in_threadpool(_completion, bot, chat)
         except RagError as error:
-            return JSONResponse({"error": {"message": str(error), "type": "invalid_request_error"}}, 400)
-        return {"id": _completion_id(), "object": "chat.completion",
-                "created": int(time.time()), "model": MODEL_NAME,
-                "choices": [{"index": 0, "finish_reason": "stop",
-                             "message": {"role": "assistant", "content": answer.text}}],
-                "rag": answer_payload(answer)}
+            return _error(ApiError(503, str(error), "answer_failed", "server_error"))
+
+    @app.api_route("/v1/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    def elsewhere(rest: str, request: Request):
+        """Anything else under /v1 (else Gradio, mounted at "/", would answer in its own shape)."""
+        return _error(ApiError(404, f"{request.method} /v1/{rest[:80]} is not served here: use POST "
+                                    "/v1/chat/completions or GET /v1/models", "not_found"))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException):
+        return _error(ApiError(error.status_code, str(error.detail), "not_found" if error.status_code == 404
+                               else "http_error"))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, error: RequestValidationError):
+        return _error(ApiError(400, "the request is not valid", "invalid_value"))
+
+    @app.exception_handler(Exception)
+    async def any_error(request: Request, error: Exception):
+        log.exception("request failed")
+        return _error(ApiError(500, "the server failed; its log has the details", "internal_error", "server_error"))
 
 
 def make_server_app(bot: Assistant, blocks: gr.Blocks, limits: guard.Limits = guard.Limits(),
                     host: str = "127.0.0.1", blocked: list[str] | None = None):
     """The API and the page behind `guard.Guard`; every Gradio file setting is explicit: nothing
     allowed beyond its own cache, the project, home, /etc and /root blocked, uploads capped (and
-    refused by the guard: the page has no upload)."""
-    app = FastAPI(title="rag-chat", docs_url=None, redoc_url=None)
-    api_routes(app, bot)
+    refused by the guard: the page has no upload). With `limits.api_key`, every route but /healthz
+    needs it (ui/auth.py)."""
+    app = FastAPI(title="rag-chat", docs_url=None, redoc_url=None, openapi_url=None)
+    api_routes(app, bot, limits)
+    if limits.api_key:
+        app.add_middleware(BearerAuth, key=limits.api_key)
     theme = gr.themes.Default(font=THEME_FONTS, font_mono=["ui-monospace", "monospace"])
     mounted = gr.mount_gradio_app(app, blocks, path="/", theme=theme, css=CSS, ssr_mode=False,
                                   footer_links=[], allowed_paths=[], max_file_size=limits.request_bytes,

@@ -1,9 +1,11 @@
-"""Picking the generator the settings ask for; `auto` takes a local LLM when one is configured
-and usable, the extractive generator otherwise, and says why."""
+"""Picking the generator the settings ask for; `auto` takes a reachable LLM server when one is
+configured, else a local LLM when one is configured and usable, else the extractive generator,
+and says why."""
 
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import dataclass
 from pathlib import Path
 
 from rag.answer.generators.base import Generator
@@ -34,18 +36,51 @@ def _why_not_transformers(model: str) -> str:
     return ""
 
 
-def choose(kind: str, model: str = "", max_new_tokens: int = 512,
-           reasoning_effort: str = "low", serving: str = "auto") -> tuple[Generator, str]:
+@dataclass(frozen=True)
+class LlmServer:
+    """Where an OpenAI-compatible LLM server is (the `llm_*` settings); an empty url means none."""
+
+    url: str = ""
+    model: str = ""
+    api_key: str = ""
+    timeout_s: float = 120.0
+
+
+def _server_generator(llm: LlmServer, max_new_tokens: int, reasoning_effort: str) -> tuple[Generator, str]:
+    """The OpenAI-compatible generator, once the server has listed its models (so it is up)."""
+    from rag.answer.generators.openai_compat import OpenAIGenerator, list_models
+
+    listed = list_models(llm.url, llm.api_key, timeout_s=min(llm.timeout_s, 5.0))
+    model = llm.model or listed[0]
+    generator = OpenAIGenerator(llm.url, model, llm.api_key, max_new_tokens, reasoning_effort, llm.timeout_s)
+    return generator, f"LLM server {generator.url}, model {model}"
+
+
+def choose(kind: str, model: str = "", max_new_tokens: int = 512, reasoning_effort: str = "low",
+           serving: str = "auto", llm: LlmServer = LlmServer()) -> tuple[Generator, str]:
     """(generator, the reason it was chosen)."""
-    if kind not in ("auto", "extractive", "transformers"):
-        raise ModelUnavailable(f"unknown generator {kind!r}: use auto, extractive or transformers")
+    if kind not in ("auto", "extractive", "transformers", "openai"):
+        raise ModelUnavailable(f"unknown generator {kind!r}: use auto, extractive, transformers or openai")
     if kind == "extractive":
         return ExtractiveGenerator(), "asked for with --generator extractive"
+    if kind == "openai":
+        if not llm.url:
+            raise ModelUnavailable("--generator openai needs --llm-url (e.g. http://127.0.0.1:8000/v1); "
+                                   "see models/README.md")
+        generator, reason = _server_generator(llm, max_new_tokens, reasoning_effort)
+        return generator, f"openai: {reason}"
+    server_note = ""
+    if kind == "auto" and llm.url:
+        try:
+            generator, reason = _server_generator(llm, max_new_tokens, reasoning_effort)
+            return generator, f"auto: {reason} answered"
+        except ModelUnavailable as error:
+            server_note = f"{error}; "
     why_not = _why_not_transformers(model)
     if why_not:
         if kind == "transformers":
             raise ModelUnavailable(f"cannot use the transformers generator: {why_not}; see models/README.md")
-        return ExtractiveGenerator(), f"auto: {why_not}, so the extractive answerer"
+        return ExtractiveGenerator(), f"auto: {server_note}{why_not}, so the extractive answerer"
     from rag.answer.generators.transformers import TransformersGenerator
 
     if serving not in ("auto", "continuous", "queue", "compiled"):
@@ -54,4 +89,4 @@ def choose(kind: str, model: str = "", max_new_tokens: int = 512,
     generator = TransformersGenerator(model=model, max_new_tokens=max_new_tokens, reasoning_effort=reasoning_effort,
                                       batching="queue" if compiled else serving,
                                       generate_options={"cache_implementation": "static"} if compiled else None)
-    return generator, f"{kind}: local model {model}"
+    return generator, f"{kind}: {server_note}local model {model}"
