@@ -39,6 +39,8 @@ class Settings:
     # The relevance gate's threshold on dense + 0.5 * word coverage, fitted by scripts/fit_gate.py on
     # eval/gold.jsonl + eval/project.jsonl: midpoint of the 0.450 .. 0.543 gap (docs/RETRIEVAL.md).
     gate_threshold: float = 0.496
+    # Where the chat's thumbs up/down land, one JSON line each; relative to the working folder.
+    feedback: Path = Path("feedback.jsonl")
 
 
 _FIELDS = {f.name: f for f in fields(Settings)}

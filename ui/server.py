@@ -22,7 +22,7 @@ from rag.answer.pipeline import Assistant
 from rag.errors import RagError
 from rag.payload import answer_payload
 from rag.records import Done, Token
-from ui.render import CSS, THEME_FONTS
+from ui.render import CSS, PAGE_JS, THEME_FONTS
 
 MODEL_NAME = "rag-chat"
 
@@ -95,5 +95,5 @@ def make_server_app(bot: Assistant, blocks: gr.Blocks) -> FastAPI:
     app = FastAPI(title="rag-chat", docs_url=None, redoc_url=None)
     api_routes(app, bot)
     theme = gr.themes.Default(font=THEME_FONTS, font_mono=["ui-monospace", "monospace"])
-    return gr.mount_gradio_app(app, blocks, path="/", theme=theme, css=CSS, ssr_mode=False,
+    return gr.mount_gradio_app(app, blocks, path="/", theme=theme, css=CSS, js=PAGE_JS, ssr_mode=False,
                                footer_links=[])
