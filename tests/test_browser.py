@@ -266,6 +266,26 @@ def test_enter_sends_and_shift_enter_breaks_the_line(served, tab):
     assert tab.box.input_value() == ""
 
 
+def test_an_example_asks_and_retry_answers_again(served, tab):
+    page = tab.page
+    tab.open(served)
+    page.get_by_text("Is ChatGPT open source?").first.click()
+    page.locator("[data-testid='user']").filter(has_text="Is ChatGPT open source?").wait_for(timeout=60_000)
+    tab.bot_answers().first.wait_for(timeout=60_000)
+    tab.box.fill(WATTS)
+    tab.box.press("Enter")
+    page.locator("[data-testid='bot'] .rag-cite[data-answer='2']").first.wait_for(timeout=60_000)
+    page.locator("#rag-chat button[aria-label='Retry']").last.click()
+    page.wait_for_timeout(500)
+    page.locator("[data-testid='bot'] .rag-cite[data-answer='2']").first.wait_for(timeout=60_000)
+    assert tab.bot_answers().count() == 2 and page.locator("[data-testid='user']").count() == 2
+    assert "400 watts" in tab.bot_answers().last.inner_text()
+    page.get_by_text("Settings and index").click()
+    page.get_by_text("Passages searched (top-k)").wait_for(timeout=10_000)
+    assert page.get_by_role("button", name="Re-index").is_visible()
+    tab.shot("9-settings")
+
+
 SAMPLER = """() => { window.ragSamples = []; window.ragSampler = setInterval(() => {
     const bots = document.querySelectorAll("[data-testid='bot']");
     const text = bots.length ? bots[bots.length - 1].innerText : '';

@@ -295,13 +295,14 @@ def build_app(bot: Assistant, run_build: Callable | None = None, feedback_file: 
         asked = gr.Textbox(visible=False)
         answer_outputs = [chat, sources, searched, generator, session]
         private = {"api_visibility": "private"}
+        streaming = {"concurrency_limit": 8, "show_progress_on": chat}  # no pending bars over the side panel
         event = question.submit(lambda text: ("", text), question, [question, asked], queue=False, **private) \
-            .then(chat_step, [asked, chat, session], answer_outputs, concurrency_limit=8, api_name="chat")
+            .then(chat_step, [asked, chat, session], answer_outputs, api_name="chat", **streaming)
         picked = chat.example_select(example_step, None, [question, asked], queue=False, **private) \
-            .then(chat_step, [asked, chat, session], answer_outputs, concurrency_limit=8, **private)
-        retried = chat.retry(retry_step, [chat, session], answer_outputs, concurrency_limit=8, **private)
+            .then(chat_step, [asked, chat, session], answer_outputs, **streaming, **private)
+        retried = chat.retry(retry_step, [chat, session], answer_outputs, **streaming, **private)
         for running in (event, picked, retried):
-            running.then(exported, session, export, **private)
+            running.then(exported, session, export, show_progress="hidden", **private)
         question.stop(None, None, None, cancels=[event, picked, retried])
 
         def liked(data: gr.LikeData, state: Session):
