@@ -280,6 +280,11 @@ def test_an_example_asks_and_retry_answers_again(served, tab):
     page.locator("[data-testid='bot'] .rag-cite[data-answer='2']").first.wait_for(timeout=60_000)
     assert tab.bot_answers().count() == 2 and page.locator("[data-testid='user']").count() == 2
     assert "400 watts" in tab.bot_answers().last.inner_text()
+    tab.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served)
+    page.locator("#rag-chat button[aria-label='Copy message']").last.click()
+    page.wait_for_timeout(300)
+    assert page.evaluate("navigator.clipboard.readText()") == \
+        "A typical home panel produces about 400 watts in full sun. [1] [A]", "copy gives the words, not markup"
     page.get_by_text("Settings and index").click()
     page.get_by_text("Passages searched (top-k)").wait_for(timeout=10_000)
     assert page.get_by_role("button", name="Re-index").is_visible()

@@ -57,6 +57,14 @@ PAGE_JS = """
   };
   new MutationObserver(upgrade).observe(document.body, {childList: true, subtree: true});
   upgrade();
+  // "Copy message" copies the message's source: hand the clipboard the words, not the chips' markup
+  const clipboard = navigator.clipboard;
+  if (clipboard && clipboard.writeText) {
+    const write = clipboard.writeText.bind(clipboard);
+    clipboard.writeText = (text) => write(String(text)
+      .replace(/\s*<small class='rag-note'>.*?<\/small>/g, '')
+      .replace(/<span class='rag-[^']*'[^>]*>(.*?)<\/span>/g, '$1'));
+  }
   const select = (chip) => {
     const panel = document.getElementById('rag-sources');
     if (!panel) return;
