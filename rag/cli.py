@@ -207,7 +207,7 @@ def evaluate(gold: Annotated[Path, typer.Option(help="Gold questions, JSON lines
 
 @app.command()
 def feedback(file: Annotated[Optional[Path], typer.Option("--feedback", help="Feedback file [default: feedback.jsonl]")] = None,
-             as_json: JsonFlag = False) -> None:
+             as_json: Annotated[bool, typer.Option("--json", help="Print the records as one JSON list")] = False) -> None:
     """List the answers users rated in the chat (latest vote per answer), to turn into eval cases.
 
     Example: rag feedback --json
