@@ -37,17 +37,13 @@ UPDATE_EVERY_S = 0.05
 EFFORTS = ("low", "medium", "high")
 
 
-class ExportButton(gr.DownloadButton):
-    """A DownloadButton whose API example is no github.com file: the page config names no outside URL."""
-
-    def get_block_name(self) -> str:
-        return "downloadbutton"
-
-    def example_payload(self) -> None:
-        return None
-
-    def example_value(self) -> None:
-        return None
+def export_button() -> gr.DownloadButton:
+    """The Export button. Its API example would be a github.com file named in the page config; the
+    instance gets none instead (a subclass would make Gradio write a .pyi beside this module)."""
+    button = gr.DownloadButton("Export", elem_id="export", scale=0, min_width=110, size="sm", value=None,
+                               interactive=False)
+    button.example_payload = button.example_value = lambda: None
+    return button
 
 
 @dataclass(frozen=True)
@@ -241,8 +237,7 @@ def build_app(bot: Assistant, run_build: Callable | None = None, feedback_file: 
                                       elem_id="rag-question")
                 with gr.Row():
                     thanks = gr.Markdown("Rate any answer with the thumbs under it.", elem_id="rag-thanks")
-                    export = ExportButton("Export", elem_id="export", scale=0, min_width=110, size="sm",
-                                               value=None, interactive=False)
+                    export = export_button()
                 with gr.Row(visible=False) as comment_row:  # shown once an answer is rated
                     comment = gr.Textbox(placeholder="What was right or wrong? (optional)", show_label=False,
                                          scale=4, min_width=160, elem_id="rag-comment")
@@ -288,7 +283,7 @@ def build_app(bot: Assistant, run_build: Callable | None = None, feedback_file: 
 
         def exported(state: Session):
             path = export_file(state)
-            return ExportButton(value=path, interactive=path is not None)
+            return gr.DownloadButton(value=path, interactive=path is not None)
 
         # The question being answered, so the box clears at once. A hidden Textbox, not gr.State:
         # State is left out of the API, and `/chat` must take the question from gradio_client too.
@@ -310,7 +305,7 @@ def build_app(bot: Assistant, run_build: Callable | None = None, feedback_file: 
             return line, gr.Row(visible=bool(line)), state
 
         chat.like(liked, session, [thanks, comment_row, session], **private)
-        chat.clear(lambda: (Session(), render.sources_html(None), "", ExportButton(value=None, interactive=False)),
+        chat.clear(lambda: (Session(), render.sources_html(None), "", gr.DownloadButton(value=None, interactive=False)),
                    None, [session, sources, searched, export], queue=False, **private)
         send_comment.click(lambda text, state: ("", comment_on(feedback_file, state, text), state),
                            [comment, session], [comment, thanks, session], **private)
