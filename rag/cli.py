@@ -244,6 +244,26 @@ def evaluate(gold: Annotated[Path, typer.Option(help="Gold questions, JSON lines
 
 
 @app.command()
+def feedback(file: Annotated[Optional[Path], typer.Option("--feedback", help="Feedback file [default: feedback.jsonl]")] = None,
+             as_json: Annotated[bool, typer.Option("--json", help="Print the records as one JSON list")] = False) -> None:
+    """List the answers users rated in the chat (latest vote per answer), to turn into eval cases.
+
+    Example: rag feedback --json
+    """
+    from ui.feedback import read, summary_line
+
+    path = settings(feedback=file).feedback
+    items = read(path)
+    if as_json:
+        typer.echo(json.dumps(items, ensure_ascii=False, indent=1))
+        return
+    if not items:
+        typer.echo(f"no feedback yet in {path}")
+    for item in items:
+        typer.echo(summary_line(item))
+
+
+@app.command()
 def doctor(model: Model = None, llm_url: LlmUrl = None, llm_api_key: LlmKey = None) -> None:
     """Report torch/CUDA, GPU memory, local models, MXFP4 kernels and the LLM server's models.
 

@@ -55,6 +55,8 @@ class Settings:
     max_history_turns: int = 40
     # Chats waiting in the Gradio queue beyond the 8 answered at once; one more is told the queue is full.
     max_queue: int = 64
+    # Where the chat's thumbs up/down land, one JSON line each; relative to the working folder.
+    feedback: Path = Path("feedback.jsonl")
 
 
 _FIELDS = {f.name: f for f in fields(Settings)}

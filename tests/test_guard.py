@@ -10,8 +10,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from servers import serving
+
 from ui import guard
 
 FIXTURE_CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"

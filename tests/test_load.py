@@ -18,10 +18,10 @@ from contextlib import contextmanager
 
 import httpx
 import pytest
+from servers import free_port
 
 from rag.answer.generators.canned import CannedGenerator
 from rag.answer.pipeline import Assistant
-from servers import free_port
 from ui import guard
 from ui.app import build_app
 from ui.server import make_server_app

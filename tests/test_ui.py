@@ -5,15 +5,21 @@ path build and run. A canned gpt-oss "harmony" output stands in for a model."""
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import gradio as gr
+import pytest
 
+from rag.answer.generators.base import Options
 from rag.answer.generators.canned import CannedGenerator
 from rag.answer.pipeline import Assistant
 from rag.errors import RagError
+from rag.records import Token
 from ui import app as ui_app
-from ui.app import build_app, history_turns, reindex_stream, respond
+from ui import feedback
+from ui.app import build_app, history_turns, reindex_stream, respond, retry_cut
 from ui.render import UNVERIFIED_MARK
 
 WATTS = "How much power does a typical home solar panel produce?"
@@ -22,6 +28,12 @@ CANNED = ("<|channel|>analysis<|message|>" + CANNED_THINKING + "<|end|>"
           "<|start|>assistant<|channel|>final<|message|>"
           "A typical home panel produces about 400 watts in full sun [A]. "
           "Such a panel costs about $900 to install [A].<|return|>")
+
+
+@pytest.fixture(autouse=True)
+def every_update(monkeypatch):
+    """Most cases here look at each step of the stream: no batching (its own test sets it back)."""
+    monkeypatch.setattr(ui_app, "UPDATE_EVERY_S", 0.0)
 
 
 def stream(bot: Assistant, message: str, history: list | None = None) -> list[tuple]:
@@ -107,8 +119,10 @@ def test_thinking_shows_apart_from_the_answer(bot):
     for h, *_ in outs:  # never, at any moment of the stream, does reasoning or markup leak
         for message in answers(h):
             assert "Passage A mentions" not in message["content"] and "<|" not in message["content"]
-    pending = [m["metadata"]["status"] for h, *_ in outs[:-1] for m in h if (m.get("metadata") or {}).get("title")]
-    assert "pending" in pending, "the thinking block is open while the model thinks"
+    live = [m["metadata"] for h, *_ in outs[:-1] for m in h if (m.get("metadata") or {}).get("title")]
+    assert live and all(m["status"] == "done" for m in live), "thinking stays collapsed while the model thinks"
+    assert any(m.get("log") == "thinking…" for m in live), "and says it is still going"
+    assert "log" not in thinking["metadata"]
     assert "canned" in generator and "canned for tests" in generator
     assert "<b>[A]</b>" in sources
 
@@ -208,3 +222,155 @@ def test_a_taken_port_is_an_error_that_names_the_fix():
         holder.listen()
         with pytest.raises(RagError, match="--port"):
             check_port("127.0.0.1", holder.getsockname()[1])
+
+
+# Citations you can follow, per-session settings, batching, export, feedback: the pieces behind the
+# page (the browser drives them in tests/test_browser.py).
+
+
+def test_answer_chips_name_their_answer_and_history_gets_the_text_back(bot):
+    history, _, _, _ = stream(bot, WATTS, None)[-1]
+    content = history[-1]["content"]
+    assert "class='rag-cite rag-label-A rag-answer-1'" in content
+    assert "class='rag-claim rag-label-1 rag-answer-1'" in content and "title='Energy Handbook" in content
+    assert history_turns(history)[-1].text == "A typical home panel produces about 400 watts in full sun. [1] [A]"
+
+
+def test_earlier_answers_keep_their_own_sources(bot):
+    session = ui_app.Session()
+    first = [copy.deepcopy(o) for o in respond(bot, WATTS, [], session)][-1][0]
+    _, sources, _, _ = [copy.deepcopy(o) for o in respond(bot, "How long do solar panels last?", first, session)][-1]
+    assert [s.number for s in session.shown] == [1, 2] and [s.message_index for s in session.shown] == [1, 3]
+    assert "<section class='rag-group' data-answer='1'>" in sources, "answer 1's passages stay, hidden"
+    assert "<section class='rag-group rag-active' data-answer='2'>" in sources
+    one = sources.split("data-answer='2'>")[0]
+    assert "data-source='A' data-answer='1'" in one and "400 watts" in one
+
+
+def test_an_unverified_sentence_is_marked_and_says_why():
+    from rag.records import Answer
+    from ui import render
+
+    answer = Answer("q", "q", "Panels make 400 watts [A]. They cost $900 [A].", False, "canned",
+                    unverified=("They cost $900 [A].",))
+    content = render.answer_markdown(answer, 3)
+    assert content.startswith("Panels make 400 watts [A]. <span class='rag-unverified' "
+                              "title='figure not found in the cited passage'>They cost $900 [A].</span>")
+    assert content.endswith("<small class='rag-note'>⚠️ figure not found in the cited passage</small>")
+    assert render.reduced(content) == answer.text, "the note never goes back to the model"
+
+
+def test_session_options_reach_only_that_sessions_answers(bot):
+    narrow = ui_app.Session(options=Options(top_k=1))
+    respond_all = lambda session: [o for o in respond(bot, WATTS, [], session)]  # noqa: E731
+    respond_all(narrow)
+    respond_all(wide := ui_app.Session())
+    assert len(narrow.shown[0].answer.hits) == 1
+    assert len(wide.shown[0].answer.hits) > 1
+    assert bot.top_k == 5, "the shared assistant is never changed"
+
+
+def test_llm_options_travel_with_the_request(bot):
+    seen = []
+
+    class Recording(CannedGenerator):
+        def stream(self, request):
+            seen.append(request.options)
+            yield from super().stream(request)
+
+    recording = Assistant(bot.index_dir, bot.embedder, Recording(CANNED), "", bot.top_k, bot.gate_threshold)
+    session = ui_app.Session(options=Options(reasoning_effort="high", temperature=0.7))
+    list(respond(recording, WATTS, [], session))
+    assert seen == [Options(reasoning_effort="high", temperature=0.7)]
+
+
+class Paced(CannedGenerator):
+    """200 tokens a second, like a fast GPU model."""
+
+    def __init__(self, tokens: int, rate: float = 200):
+        super().__init__("")
+        self.tokens, self.rate = tokens, rate
+
+    def stream(self, request):
+        import time
+
+        start = time.monotonic()
+        for i in range(self.tokens):
+            time.sleep(max(0.0, start + (i + 1) / self.rate - time.monotonic()))
+            yield Token(f"w{i} ")
+
+
+def test_fast_streams_are_batched(bot, monkeypatch):
+    monkeypatch.setattr(ui_app, "UPDATE_EVERY_S", 0.05)
+    paced = Assistant(bot.index_dir, bot.embedder, Paced(200), "", bot.top_k, bot.gate_threshold)
+    outs = list(respond(paced, WATTS, []))  # one second of answer
+    assert 8 <= len(outs) <= 25, f"{len(outs)} updates for 200 tokens in 1 s: batched to ~20/s"
+
+
+def test_retry_cut_finds_the_question_to_ask_again():
+    history = [{"role": "user", "content": "q1"}, {"role": "assistant", "content": "a1"},
+               {"role": "user", "content": "q2"},
+               {"role": "assistant", "content": "t", "metadata": {"title": "Thinking"}},
+               {"role": "assistant", "content": "a2"}]
+    assert retry_cut(history, 4) == ("q2", history[:2])
+    assert retry_cut(history, 1) == ("q1", [])
+    with pytest.raises(RagError, match="ask a question first"):
+        retry_cut([{"role": "assistant", "content": "hi"}], 0)
+
+
+def test_export_holds_answers_passages_and_claims(bot):
+    session = ui_app.Session()
+    list(respond(bot, WATTS, [], session))
+    markdown = Path(ui_app.export_file(session)).read_text(encoding="utf-8")
+    assert markdown.startswith("# Conversation") and f"## 1. {WATTS}" in markdown
+    assert "**[A]** solar.md › How solar panels work" in markdown
+    assert "> Solar panels turn sunlight into electricity with photovoltaic cells." in markdown
+    assert "- [1] Energy Handbook - A typical home panel produces about 400 watts in full sun." in markdown
+    assert ui_app.export_file(ui_app.Session()) is None
+
+
+def test_votes_and_comments_land_in_the_feedback_file(bot, tmp_path):
+    path = tmp_path / "feedback.jsonl"
+    session = ui_app.Session()
+    history = list(respond(bot, WATTS, [], session))[-1][0]
+    index = len(history) - 1
+    assert "saved" in ui_app.rate(path, session, index, True)
+    assert "saved" in ui_app.comment_on(path, session, "  exactly right ")
+    assert ui_app.rate(path, session, 0, True) == "", "a vote on a question (not an answer) is ignored"
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [line["vote"] for line in lines] == ["up", "up"] and lines[1]["comment"] == "exactly right"
+    assert lines[0]["citations"][0] == {"label": "A", "source": "solar.md", "section": "How solar panels work",
+                                        "chunk_id": session.shown[0].answer.citations[0].chunk.id}
+    assert {"question", "answer", "generator", "time", "answer_id"} <= set(lines[0])
+    read = feedback.read(path)
+    assert len(read) == 1 and read[0]["comment"] == "exactly right"
+    ui_app.rate(path, session, index, False)
+    assert feedback.read(path)[0]["vote"] == "down", "a changed vote replaces the earlier one"
+
+
+def test_feedback_file_survives_a_torn_line(tmp_path):
+    path = tmp_path / "feedback.jsonl"
+    feedback.record(path, feedback.Feedback("a1", "q", "ans [A]", [], "extractive", "down"))
+    with path.open("a") as out:
+        out.write('{"answer_id": "a2", "vo')
+    assert [item["answer_id"] for item in feedback.read(path)] == ["a1"]
+    with pytest.raises(RagError, match="vote"):
+        feedback.record(path, feedback.Feedback("a3", "q", "a", [], "x", "meh"))
+
+
+def test_rag_feedback_lists_votes(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from rag.cli import app
+
+    path = tmp_path / "fb.jsonl"
+    runner = CliRunner()
+    assert "no feedback yet" in runner.invoke(app, ["feedback", "--feedback", str(path)]).output
+    feedback.record(path, feedback.Feedback("a1", "Is it open?", "No [A].", [{"label": "A"}], "extractive", "up",
+                                            "good"))
+    out = runner.invoke(app, ["feedback", "--feedback", str(path), "--json"])
+    assert out.exit_code == 0 and json.loads(out.output)[0]["comment"] == "good"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "feedback.jsonl").write_text(path.read_text())
+    text = runner.invoke(app, ["feedback"]).output
+    assert "👍" in text and "'Is it open?'" in text and "[A]" in text and "good" in text

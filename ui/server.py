@@ -29,7 +29,7 @@ from rag.records import Done, Thinking, Token
 from ui import guard
 from ui.auth import BearerAuth
 from ui.chat_request import MODEL_NAME, ApiError, ChatRequest, parse
-from ui.render import CSS, THEME_FONTS
+from ui.render import CSS, PAGE_JS, THEME_FONTS
 
 log = logging.getLogger("rag")
 
@@ -141,7 +141,7 @@ def make_server_app(bot: Assistant, blocks: gr.Blocks, limits: guard.Limits = gu
     if limits.api_key:
         app.add_middleware(BearerAuth, key=limits.api_key)
     theme = gr.themes.Default(font=THEME_FONTS, font_mono=["ui-monospace", "monospace"])
-    mounted = gr.mount_gradio_app(app, blocks, path="/", theme=theme, css=CSS, ssr_mode=False,
+    mounted = gr.mount_gradio_app(app, blocks, path="/", theme=theme, css=CSS, js=PAGE_JS, ssr_mode=False,
                                   footer_links=[], allowed_paths=[], max_file_size=limits.request_bytes,
                                   blocked_paths=blocked if blocked is not None else guard.blocked_paths(),
                                   enable_monitoring=False, mcp_server=False, pwa=False)

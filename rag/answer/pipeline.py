@@ -16,7 +16,7 @@ from pathlib import Path
 from rag.answer.citations import verify
 from rag.answer.condense import condense
 from rag.answer.gate import judge
-from rag.answer.generators.base import Generator, Request, Turn, label_passages
+from rag.answer.generators.base import Generator, Options, Request, Turn, label_passages
 from rag.embed.embedder import Embedder
 from rag.index import store
 from rag.index.search import Index
@@ -67,14 +67,15 @@ class Assistant:
         self.generator.warm_up()
 
     def answer(self, question: str, history: Sequence[Turn] = (),
-               cancel: threading.Event | None = None) -> Iterator[Event]:
+               cancel: threading.Event | None = None, options: Options = Options()) -> Iterator[Event]:
+        """`options`: this request's own top-k, reasoning effort and temperature (a chat session's)."""
         started = time.perf_counter()
         timings: dict[str, float] = {}
         index = self.index()
         query = condense(question, history)
         query_vector = self.embedder.embed_query(query)
         timings["embed"] = _ms(started)
-        hits = tuple(index.search(query, query_vector, self.top_k))
+        hits = tuple(index.search(query, query_vector, options.top_k or self.top_k))
         timings["retrieve"] = _ms(started) - timings["embed"]
         yield Retrieved(query, hits)
         verdict = judge(question, hits, index.vocab, self.gate_threshold, query)
@@ -88,7 +89,7 @@ class Assistant:
         passages = label_passages(hits[:PASSAGES_GIVEN])
         request = Request(question, query, passages, tuple(history), query_vector,
                           {p.chunk.id: index.sentence_vectors[p.chunk.id] for p in passages},
-                          cancel or threading.Event())
+                          cancel or threading.Event(), options)
         # the passages the generator reads, fitted now: its prompt reuses this fit straight away,
         # where asking after generation would often refit once other chats had used the generator
         given = self.generator.passages_for(request)

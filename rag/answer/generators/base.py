@@ -21,6 +21,16 @@ class Turn:
 
 
 @dataclass(frozen=True)
+class Options:
+    """Choices one chat session may make for its own answers; None keeps the server's setting.
+    Passed with each request, so one user moving a slider never changes another's answers."""
+
+    top_k: int | None = None
+    reasoning_effort: str | None = None  # LLM generators only: "low", "medium" or "high"
+    temperature: float | None = None  # LLM generators only: 0 decodes greedily
+
+
+@dataclass(frozen=True)
 class Request:
     """Everything a generator may read for one answer.
 
@@ -36,6 +46,7 @@ class Request:
     query_vector: np.ndarray | None = None
     sentence_vectors: Mapping[str, np.ndarray] = field(default_factory=dict)
     cancel: threading.Event = field(default_factory=threading.Event)
+    options: Options = Options()
 
 
 class Generator(ABC):

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import time
-from contextlib import closing
 from collections.abc import Iterator
+from contextlib import closing
 from typing import Any
 
 import httpx

@@ -94,7 +94,7 @@ class TransformersGenerator(Generator):
         """The raw stream of new token ids (benchmarks count these); closing it stops generation."""
         self.warm_up()
         assert self._loaded is not None
-        return self._loaded.engine.run(self.prompt_ids(request), self._sampling(), request.cancel)
+        return self._loaded.engine.run(self.prompt_ids(request), self._sampling(request), request.cancel)
 
     def tokenizer(self) -> Any:
         self.warm_up()
@@ -109,7 +109,7 @@ class TransformersGenerator(Generator):
         if last is not None and last[0] is request:
             return last[1]
         tokenizer = self.tokenizer()
-        rest = count_tokens(tokenizer, render(tokenizer, build_messages(request, ()), self.reasoning_effort))
+        rest = count_tokens(tokenizer, render(tokenizer, build_messages(request, ()), self.effort(request)))
         fitted = fit_passages(request.passages, tokenizer, self.max_prompt_tokens - rest)
         self._last_fit = (request, fitted)  # one tuple swap: concurrent chats at worst refit
         return fitted
@@ -117,14 +117,18 @@ class TransformersGenerator(Generator):
     def prompt_ids(self, request: Request) -> list[int]:
         """The prompt as token ids, with the passages that fit."""
         tokenizer = self.tokenizer()
-        prompt = render(tokenizer, build_messages(request, self.passages_for(request)), self.reasoning_effort)
+        prompt = render(tokenizer, build_messages(request, self.passages_for(request)), self.effort(request))
         return tokenizer(prompt, add_special_tokens=False)["input_ids"]
 
-    def _sampling(self) -> Sampling:
+    def effort(self, request: Request) -> str:
+        return request.options.reasoning_effort or self.reasoning_effort
+
+    def _sampling(self, request: Request) -> Sampling:
         assert self._loaded is not None
+        temperature = request.options.temperature
         return Sampling(
             max_new_tokens=self.max_new_tokens,
-            temperature=self.temperature,
+            temperature=self.temperature if temperature is None else temperature,
             stops=self._loaded.stops,
             ignore_eos=self.ignore_eos,
             options=tuple(self.generate_options.items()),
