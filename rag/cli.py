@@ -40,9 +40,14 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object")]
 
 
 def settings(**flags: Any):
+    """The merged settings; also points the `kernels` package at the local gpt-oss kernel folder
+    (LOCAL_KERNELS) before anything imports transformers, unless the user named one already."""
+    from rag.answer.generators.mxfp4 import point_kernels_at
     from rag.settings import load
 
-    return load(flags)
+    loaded = load(flags)
+    point_kernels_at(loaded.kernel_folder)
+    return loaded
 
 
 def fail(error: Exception) -> None:
@@ -264,15 +269,25 @@ def feedback(file: Annotated[Optional[Path], typer.Option("--feedback", help="Fe
 
 
 @app.command()
-def doctor(model: Model = None, llm_url: LlmUrl = None, llm_api_key: LlmKey = None) -> None:
-    """Report torch/CUDA, GPU memory, local models, MXFP4 kernels and the LLM server's models.
+def doctor(model: Model = None,
+           kernel_folder: Annotated[Optional[Path], typer.Option(
+               help="gpt-oss MXFP4 kernel folder [default: models/kernels/gpt-oss-triton-kernels]")] = None,
+           llm_url: LlmUrl = None, llm_api_key: LlmKey = None, as_json: JsonFlag = False) -> None:
+    """Report torch/CUDA, GPU memory, whether gpt-oss runs in MXFP4 (and what is missing), the
+    model's memory need against free GPU memory, the local model folders and the LLM server's models.
 
-    Example: rag doctor --model models/gpt-oss-20b --llm-url http://127.0.0.1:8000/v1
+    Example: rag doctor --model models/gpt-oss-20b --json
     """
-    from rag.doctor import report
+    from rag.doctor import llm_server, report, report_json
 
-    config = settings(model=model, llm_url=llm_url, llm_api_key=llm_api_key)
-    for name, finding in report(config.model or None, Path("models"), config.llm_url, config.llm_api_key):
+    config = settings(model=model, kernel_folder=kernel_folder, llm_url=llm_url, llm_api_key=llm_api_key)
+    if as_json:
+        found = report_json(config.model or None, Path("models"), config.kernel_folder)
+        found["llm_server"] = llm_server(config.llm_url, config.llm_api_key)
+        typer.echo(json.dumps(found, indent=1))
+        return
+    for name, finding in report(config.model or None, Path("models"), config.kernel_folder,
+                                llm_url=config.llm_url, llm_api_key=config.llm_api_key):
         typer.echo(f"{name:>22}: {finding}")
 
 

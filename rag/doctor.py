@@ -1,8 +1,10 @@
-"""`rag doctor`: what this machine can run, as (check, finding) pairs for the CLI to print.
+"""`rag doctor`: what this machine can run, as (check, finding) pairs for the CLI to print, or as
+one JSON object (`report_json`).
 
-Owns the checks: python, torch and CUDA, GPUs and their memory, transformers, MXFP4 kernels, the
-model folders under `models/` (files only: weights are never loaded) and a configured LLM server
-(GET /v1/models). Printing is the CLI's.
+Owns the checks: python, torch and CUDA, GPUs and their memory, transformers, whether gpt-oss can
+run in MXFP4 (`rag.answer.generators.mxfp4`), the configured model's memory need against free GPU
+memory, the model folders under `models/` (files only: weights are never loaded) and a configured
+LLM server (GET /v1/models). Printing is the CLI's.
 """
 
 from __future__ import annotations
@@ -13,21 +15,26 @@ import json
 import os
 import platform
 from pathlib import Path
+from typing import Any
 
+from rag.answer.generators import memory, mxfp4
 from rag.answer.generators.choose import model_folder
-from rag.answer.generators.transformers import missing_mxfp4_packages
 
 Finding = tuple[str, str]
 WEIGHTS = ("*.safetensors", "*.bin", "*.pt", "*.gguf")
 TOKENIZER = ("tokenizer.json", "tokenizer.model", "tokenizer_config.json", "vocab.json")
 
 
-def report(model: str | None, models_dir: Path, llm_url: str = "", llm_api_key: str = "") -> list[Finding]:
+def report(model: str | None, models_dir: Path, kernel_folder: Path | None = None,
+           probes: mxfp4.Probes | None = None, llm_url: str = "", llm_api_key: str = "") -> list[Finding]:
+    """The text form. `probes`: this machine's facts (measured when not given)."""
+    found = report_json(model, models_dir, kernel_folder, probes)
     return [
-        ("python", platform.python_version()),
+        ("python", found["python"]),
         *torch_findings(),
-        ("transformers", version("transformers") or "not installed: pip install 'transformers>=5'"),
-        ("mxfp4 kernels", mxfp4_finding()),
+        ("transformers", found["transformers"] or "not installed: pip install 'rag-chat[gpu]'"),
+        ("mxfp4", ("ready: " if found["mxfp4"]["ready"] else "not ready: ") + found["mxfp4"]["reason"]),
+        ("gpu memory", memory_finding(found["memory"])),
         *model_findings(models_dir),
         ("configured model", configured(model)),
         ("llm server", llm_server(llm_url, llm_api_key)),
@@ -46,6 +53,50 @@ def llm_server(url: str, api_key: str) -> str:
     except RagError as error:
         return str(error)
     return f"{url} answers; models: {', '.join(models)}"
+
+
+def report_json(model: str | None, models_dir: Path, kernel_folder: Path | None = None,
+                probes: mxfp4.Probes | None = None) -> dict[str, Any]:
+    """One object: versions, the MXFP4 verdict with the facts behind it, the memory need, the models."""
+    probes = probes or mxfp4.probe(kernel_folder, try_import=True)
+    folder = model_folder(model) if model else None
+    quant = mxfp4.checkpoint_quant(mxfp4.read_config(folder)) if folder else None
+    return {
+        "python": platform.python_version(),
+        "torch": version("torch"),
+        "transformers": probes.transformers,
+        "mxfp4": {**mxfp4.verdict(probes, quant).to_json(), **facts(probes), "checkpoint": quant},
+        "memory": memory_json(model, folder, probes),
+        "models": {name: finding for name, finding in model_findings(models_dir)},
+        "configured_model": configured(model),
+    }
+
+
+def facts(probes: mxfp4.Probes) -> dict[str, Any]:
+    capability = ".".join(map(str, probes.capability)) if probes.capability else None
+    return {
+        "kernels": probes.kernels, "kernels_window": list(probes.window) if probes.window else None,
+        "triton": probes.triton, "accelerate": probes.accelerate, "compute_capability": capability,
+        "kernel_folder": str(probes.kernel_folder) if probes.kernel_folder else None,
+        "kernel_layout": probes.kernel_layout or "ok", "kernel_import": probes.kernel_import,
+    }  # fmt: skip
+
+
+def memory_json(model: str | None, folder: Path | None, probes: mxfp4.Probes) -> dict[str, Any]:
+    free = memory.gib(probes.free_gpu) if probes.free_gpu is not None else None
+    if folder is None:
+        return {"model": model, "free_gib": free, "fits": None, "reason": "no model given (--model)"}
+    needed, _, _ = memory.plan(folder, probes)
+    problem = memory.refusal(model or str(folder), folder, probes)
+    fits = None if probes.free_gpu is None else not problem
+    why = problem or (f"needs {needed.describe()} on a GPU; no CUDA GPU here, so it would load into RAM"
+                      if fits is None else f"fits: needs {needed.describe()}, {free} GiB free")
+    return {"model": model, **needed.to_json(), "free_gib": free, "fits": fits, "reason": why}
+
+
+def memory_finding(found: dict[str, Any]) -> str:
+    free = found["free_gib"]
+    return found["reason"] if "need_gib" in found or free is None else f"{found['reason']}; {free} GiB free"
 
 
 def cpu_model() -> str:
@@ -81,13 +132,6 @@ def torch_findings() -> list[Finding]:
         free, total = torch.cuda.mem_get_info(i)
         found.append((f"gpu {i}", f"{props.name}, {total / 2**30:.0f} GiB ({free / 2**30:.0f} GiB free)"))
     return found
-
-
-def mxfp4_finding() -> str:
-    missing = missing_mxfp4_packages()
-    if not missing:
-        return "available (triton + kernels): gpt-oss-20b runs in MXFP4, ~13 GB"
-    return f"missing {', '.join(missing)}: gpt-oss falls back to bf16 (~42 GB for 20b); pip install triton kernels"
 
 
 def model_findings(models_dir: Path) -> list[Finding]:

@@ -41,6 +41,9 @@ class Settings:
     llm_model: str = ""
     llm_api_key: str = ""
     llm_timeout: float = 120.0
+    # gpt-oss's MXFP4 kernel (kernels-community/gpt-oss-triton-kernels), fetched once (models/README.md):
+    # when the folder exists the CLI points the `kernels` package at it, so nothing is looked up online.
+    kernel_folder: Path = Path("models/kernels/gpt-oss-triton-kernels")
     host: str = "127.0.0.1"
     port: int = 7860
     # The relevance gate's threshold on dense + 0.5 * word coverage, fitted by scripts/fit_gate.py on

@@ -6,6 +6,11 @@ reports load time, time to first token, decode tokens/s at 1 and 4 concurrent ch
 
     python scripts/gpu_check.py . --out gpu_check.json            # on a GPU machine
     python scripts/gpu_check.py . --tiny-only --out /tmp/tiny.json  # anywhere, CPU included
+
+--mxfp4 also writes a gpt-oss-20b-shaped random checkpoint in the hub's MXFP4 layout (~13.7 GB of
+safetensors, into --mxfp4-dir on local disk, reused when there) and measures it loaded from disk by
+the product's generator, beside the bf16 rows; each row says which experts class ran, so a silent
+fall-back to bf16 shows.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ def main() -> int:
     rows = [*check_tiny(text, args, device)]
     if not args.tiny_only and device == "cuda":
         rows += check_20b(text, args)
+    if args.mxfp4 and not args.tiny_only and device == "cuda":
+        rows += check_mxfp4(text, args)
     print_table(info, rows)
     if args.out:
         args.out.write_text(json.dumps({**info, "rows": rows}, indent=2), encoding="utf-8")
@@ -48,6 +55,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--compile", action="store_true", help="also measure static cache + torch.compile")
     parser.add_argument("--new-tokens", type=int, default=128, help="tokens decoded per chat")
     parser.add_argument("--prompt-tokens", type=int, default=2000, help="prompt budget for the RAG prompt")
+    parser.add_argument("--mxfp4", action="store_true", help="also measure a 20b-shaped MXFP4 checkpoint from disk")
+    parser.add_argument("--mxfp4-dir", type=Path, default=Path(tempfile.gettempdir()) / "gpt-oss-20b-mxfp4-random",
+                        help="where the MXFP4 checkpoint is written (local disk, ~13.7 GB)")
+    parser.add_argument("--kernel-folder", type=Path, default=Path("models/kernels/gpt-oss-triton-kernels"),
+                        help="the gpt-oss MXFP4 kernel folder (models/README.md)")
+    parser.add_argument("--kernel-source", type=Path, help="a source copy of the kernel (its torch-ext/ folder), "
+                        "laid out as a kernel build in --kernel-folder first; for machines with no hub access")
     return parser.parse_args()
 
 
@@ -104,6 +118,66 @@ def check_20b(text: str, args: argparse.Namespace) -> list[dict]:
     return rows
 
 
+def mxfp4_checkpoint(folder: Path, text: str, config: Any = None) -> tuple[Path, float]:
+    """The random MXFP4 checkpoint in `folder` (written unless a complete one is there) and the
+    seconds writing took. `config`: gpt-oss-20b's unless given (tests pass a tiny one)."""
+    from rag.tinymodels import gpt_oss_20b_config, harmony_tokenizer, write_random_mxfp4
+
+    if (folder / "model.safetensors.index.json").is_file() and (folder / "generation_config.json").is_file():
+        return folder, 0.0
+    started = time.perf_counter()
+    tokenizer = harmony_tokenizer(text, vocab_size=2000)
+    config = config or gpt_oss_20b_config(tokenizer.pad_token_id, tokenizer.eos_token_id)
+    write_random_mxfp4(folder, config, tokenizer)
+    return folder, time.perf_counter() - started
+
+
+def check_mxfp4(text: str, args: argparse.Namespace) -> list[dict]:
+    """The MXFP4 checkpoint loaded from disk the way a user's gpt-oss-20b is, per serving mode."""
+    from rag.answer.generators import mxfp4
+    from rag.answer.generators.transformers import forget
+
+    if args.kernel_source:
+        kernel_folder_from_source(args.kernel_source, args.kernel_folder)
+    mxfp4.point_kernels_at(args.kernel_folder)  # as the CLI does; a LOCAL_KERNELS of your own wins
+    folder, write_s = mxfp4_checkpoint(args.mxfp4_dir, text)
+    verdict = mxfp4.verdict(mxfp4.probe(args.kernel_folder, try_import=True), "mxfp4")
+    print(json.dumps({"mxfp4_ready": verdict.ready, "reason": verdict.reason, "write_s": round(write_s, 1),
+                      "gib_on_disk": round(sum(p.stat().st_size for p in folder.glob("*.safetensors")) / 2**30, 2)}),
+          flush=True)  # fmt: skip
+    variants = [("queue", None), ("continuous", None)]
+    if args.compile:
+        variants.append(("queue", {"cache_implementation": "static"}))
+    rows = []
+    for mode, options in variants:
+        rows.append(measure("gpt-oss-20b-shaped mxfp4", str(folder), mode, text, args, options))
+        rows[-1]["mxfp4_ready"] = verdict.ready
+        forget(str(folder), mode)
+    return rows
+
+
+def kernel_folder_from_source(source: Path, folder: Path) -> Path:
+    """Lay a source copy of gpt-oss-triton-kernels (torch-ext/gpt_oss_triton_kernels/) out the way the
+    hub's v1 build is: build/torch-universal/ with the package and the metadata.json `kernels` 0.17
+    reads. Into a git-ignored folder (models/ is): the kernel is third-party and never committed."""
+    import shutil
+
+    variant = folder / "build" / "torch-universal"
+    if variant.exists():
+        shutil.rmtree(variant)
+    shutil.copytree(source / "torch-ext" / "gpt_oss_triton_kernels", variant / "gpt_oss_triton_kernels")
+    metadata = {"name": "gpt-oss-triton-kernels", "id": "gpt_oss_triton_kernels_local", "version": 1,
+                "license": "MIT", "python-depends": [], "backend": {"type": "cuda"}}  # fmt: skip
+    (variant / "metadata.json").write_text(json.dumps(metadata, indent=1), encoding="utf-8")
+    return folder
+
+
+def experts_class(gen: Any) -> str:
+    """The experts module that ran: Mxfp4GptOssExperts when MXFP4 held, GptOssExperts when dequantized."""
+    layers = getattr(getattr(gen._loaded.model, "model", None), "layers", None) if gen._loaded else None
+    return type(layers[0].mlp.experts).__name__ if layers and hasattr(layers[0], "mlp") else ""
+
+
 def measure(name: str, model: str, mode: str, text: str, args: argparse.Namespace,
             options: dict | None = None, load_s: float | None = None) -> dict:  # fmt: skip
     """One row: load, a short warm-up, one chat alone, then four at once."""
@@ -118,6 +192,8 @@ def measure(name: str, model: str, mode: str, text: str, args: argparse.Namespac
         started = time.perf_counter()
         gen.warm_up()
         row["load_s"] = round(load_s if load_s is not None else time.perf_counter() - started, 2)
+        row["experts_class"] = experts_class(gen)
+        row["load_peak_gib"] = peak_gib()
         row["prompt_tokens"] = len(gen.prompt_ids(rag_request(text)))
         timed_chat(gen, rag_request(text))  # warm-up: kernels, allocator, compilation
         alone = timed_chat(gen, rag_request(text))
@@ -177,7 +253,7 @@ def peak_gib() -> float | None:
 def print_table(info: dict, rows: list[dict]) -> None:
     print(f"\n{info['card']} · torch {info['torch']} · transformers {info['transformers']} · "
           f"{info['new_tokens']} new tokens per chat\n")  # fmt: skip
-    columns = ["model", "mode", "load_s", "prompt_tokens", "ttft_ms", "tok_s_1", "tok_s_4_total",
+    columns = ["model", "mode", "experts_class", "load_s", "prompt_tokens", "ttft_ms", "tok_s_1", "tok_s_4_total",
                "tok_s_4_per_chat", "ttft_ms_4_worst", "peak_gib", "experts", "attention", "error"]  # fmt: skip
     print("| " + " | ".join(columns) + " |")
     print("|" + "---|" * len(columns))

@@ -7,6 +7,8 @@
 #   TORCH_INDEX_URL  where that torch comes from, for this one install only. GPU users:
 #                    TORCH_SPEC=torch TORCH_INDEX_URL=https://download.pytorch.org/whl/cu128
 #                    (or their own CUDA index); see models/README.md.
+#   EXTRAS           extras to install besides `test` (default: none). GPU users: EXTRAS=gpu, for
+#                    gpt-oss in MXFP4 (transformers and kernels pinned together, triton, accelerate).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
@@ -16,5 +18,5 @@ if [ ! -x .venv/bin/python ]; then
 fi
 # torch first and pinned: an unpinned torch from PyPI pulls a multi-GB CUDA build.
 .venv/bin/python -m pip install --quiet "${TORCH_SPEC:-torch==2.13.0}" ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"}
-.venv/bin/python -m pip install --quiet -e ".[test]"
+.venv/bin/python -m pip install --quiet -e ".[test${EXTRAS:+,$EXTRAS}]"
 echo "ready: .venv/bin/rag --help"

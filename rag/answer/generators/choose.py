@@ -31,9 +31,18 @@ def _why_not_transformers(model: str) -> str:
         return "no --model configured"
     if importlib.util.find_spec("torch") is None or importlib.util.find_spec("transformers") is None:
         return "torch and transformers are not installed"
-    if model_folder(model) is None:
+    folder = model_folder(model)
+    if folder is None:
         return f"model {model!r} is neither a folder nor in the local Hugging Face cache"
-    return ""
+    return _wont_fit(model, folder)
+
+
+def _wont_fit(model: str, folder: Path) -> str:
+    """Why the model cannot fit on the GPUs (with figures and the fix), or "": checked before any
+    loading. The kernel folder is found through LOCAL_KERNELS, which the CLI set from the settings."""
+    from rag.answer.generators import memory, mxfp4
+
+    return memory.refusal(model, folder, mxfp4.probe())
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,10 @@ import logging
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from rag.answer.generators import memory, mxfp4
 from rag.answer.generators.base import Generator, Request
 from rag.answer.generators.serving import Batcher, FairQueue, Sampling
 from rag.answer.harmony import HarmonyParser, events
@@ -29,7 +31,8 @@ FETCH = (
     "`hf download openai/gpt-oss-20b --local-dir models/gpt-oss-20b`, copy the folder here and pass "
     "`--model models/gpt-oss-20b` (see models/README.md)"
 )
-INSTALL = "pip install 'transformers>=5' torch (CUDA: pip install torch --index-url https://download.pytorch.org/whl/cu128)"
+INSTALL = ("pip install 'transformers>=5.18,<5.23' torch (CUDA: pip install torch --index-url "
+           "https://download.pytorch.org/whl/cu128, then pip install 'rag-chat[gpu]')")
 HARMONY_STOPS = ("<|return|>", "<|call|>")  # `<|end|>` stops only after the final message: see HarmonyParser.done
 
 
@@ -225,10 +228,14 @@ def load_weights(model: str, device: str | None) -> tuple[Any, Any]:
     except ImportError as error:
         raise ModelUnavailable(f"The transformers generator needs torch and transformers ({error}): {INSTALL}.")
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    probes = mxfp4.probe() if device.startswith("cuda") else mxfp4.Probes()
+    problem = memory.refusal(model, local_folder(model), probes)
+    if problem:  # before any weight is read: the figures now, not an out-of-memory error minutes later
+        raise ModelUnavailable(problem)
     try:
         config = AutoConfig.from_pretrained(model, local_files_only=True)
         tokenizer = AutoTokenizer.from_pretrained(model, local_files_only=True)
-        kwargs = load_options(config, device)
+        kwargs = load_options(config, device, probes)
         weights = AutoModelForCausalLM.from_pretrained(model, local_files_only=True, **kwargs)
     except (OSError, ValueError) as error:
         raise ModelUnavailable(f"Model '{model}' cannot be loaded offline ({first_line(error)}); {FETCH}.") from error
@@ -237,7 +244,12 @@ def load_weights(model: str, device: str | None) -> tuple[Any, Any]:
     return weights.eval(), tokenizer
 
 
-def load_options(config: Any, device: str) -> dict[str, Any]:
+def local_folder(model: str) -> Path:
+    """The folder holding the model's files: itself, or its entry in the local HF cache."""
+    return Path(model) if Path(model).is_dir() else Path(cached_model_path(model) or model)
+
+
+def load_options(config: Any, device: str, probes: mxfp4.Probes | None = None) -> dict[str, Any]:
     """dtype for the device, `device_map="auto"` on a GPU when accelerate is there, and MXFP4."""
     import torch
 
@@ -245,7 +257,7 @@ def load_options(config: Any, device: str) -> dict[str, Any]:
     if device.startswith("cuda") and importlib.util.find_spec("accelerate"):
         options["device_map"] = "auto"
     if mxfp4_checkpoint(config):
-        options.update(mxfp4_options(device))
+        options.update(mxfp4_options(device, probes or mxfp4.Probes()))
     return options
 
 
@@ -255,25 +267,20 @@ def mxfp4_checkpoint(config: Any) -> bool:
     return str(method).lower().endswith("mxfp4")
 
 
-def missing_mxfp4_packages() -> list[str]:
-    """MXFP4 matmuls need triton and the `kernels` package (its kernel must be in the local HF cache)."""
-    return [name for name in ("triton", "kernels") if importlib.util.find_spec(name) is None]
-
-
-def mxfp4_kernels() -> bool:
-    return not missing_mxfp4_packages()
-
-
-def mxfp4_options(device: str) -> dict[str, Any]:
+def mxfp4_options(device: str, probes: mxfp4.Probes) -> dict[str, Any]:
+    """Nothing when the MXFP4 path is ready on this GPU; else ask transformers to dequantize, which it
+    would otherwise do on its own (a wrong kernels version) or fail at (no kernel offline)."""
     from transformers import Mxfp4Config
 
-    if device.startswith("cuda") and mxfp4_kernels():
-        log.info("gpt-oss: MXFP4 kernels found; experts stay in MXFP4 (~13 GB for gpt-oss-20b)")
+    if not device.startswith("cuda"):
+        log.info("gpt-oss on %s: MXFP4 kernels run on CUDA only, so the experts are dequantized", device)
+        return {"quantization_config": Mxfp4Config(dequantize=True)}
+    verdict = mxfp4.verdict(probes, "mxfp4")
+    if verdict.ready:
+        log.info("gpt-oss: experts stay in MXFP4 (~13 GB for gpt-oss-20b): %s", verdict.reason)
         return {}
-    log.warning(
-        "gpt-oss: MXFP4 kernels not installed (pip install triton kernels): dequantizing to bf16, "
-        "which needs ~42 GB of GPU memory for gpt-oss-20b instead of ~13 GB"
-    )
+    log.warning("gpt-oss: MXFP4 not ready (%s): dequantizing to bf16, ~42 GB of GPU memory for gpt-oss-20b "
+                "instead of ~13 GB", verdict.reason)
     return {"quantization_config": Mxfp4Config(dequantize=True)}
 
 
