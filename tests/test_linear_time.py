@@ -1,6 +1,8 @@
 """No text-analysis function takes super-linear time on hostile text (issue 14): each runs on
 100 KB and 1 MB of adversarial input (the patterns that made the server freeze: "when is " * N,
-"how long does ... take", "licen...") and must stay under 50 ms per 100 KB, growing ~10x, not ~100x.
+"how long does ... take", "licen...") and must take under 0.3 s on 100 KB and grow at most 25x
+from 100 KB to 1 MB (linear is 10x, quadratic 100x). The ratio, not a tight absolute budget,
+decides, so other jobs on a shared 2-core machine do not fail it.
 
 Each case runs in a forked child with a deadline, so a quadratic function fails in seconds instead
 of hanging the suite for hours.
@@ -22,7 +24,8 @@ from rag.ingest import sentences
 
 pytestmark = pytest.mark.slow
 
-MS_PER_100KB = 50
+MS_PER_100KB = 300  # far below a freeze; the growth ratio is the real check
+MAX_GROWTH = 25
 SIZES = (100_000, 1_000_000)
 PATTERNS = {
     "when is": "when is ",
@@ -94,9 +97,8 @@ def test_linear_time_on_adversarial_text(name):
         if small is None or small > MS_PER_100KB / 1000:
             slow.append(f"{pattern!r}: 100 KB took {'over 2 s' if small is None else f'{small * 1000:.0f} ms'}")
             continue
-        large = seconds(name, pattern, SIZES[1], deadline=5.0, repeats=2)
-        budget = MS_PER_100KB / 1000 * SIZES[1] / SIZES[0]
-        if large is None or large > budget:
-            slow.append(f"{pattern!r}: 1 MB took {'over 5 s' if large is None else f'{large * 1000:.0f} ms'} "
+        large = seconds(name, pattern, SIZES[1], deadline=max(5.0, 2 * MAX_GROWTH * small), repeats=2)
+        if large is None or large > MAX_GROWTH * max(small, 0.001):
+            slow.append(f"{pattern!r}: 1 MB took {'too long' if large is None else f'{large * 1000:.0f} ms'} "
                         f"(100 KB: {small * 1000:.1f} ms)")
     assert not slow, f"{name} is not linear on hostile text: " + "; ".join(slow)

@@ -145,14 +145,16 @@ ANSWER_TYPES = [
      re.compile(r"\b\d+(\.\d+)?[- ]?(million|billion|thousand|[mbk])\b[- ]tokens?|\btokens? (per|a) month\b", re.I)),
     ("ratio", re.compile(r"\b(cheaper|more expensive|more cost|how many times|ratio|reduction|factor)\b", re.I),
      re.compile(r"\b\d+(\.\d+)?x\b|\btimes\b|\bone-\w+th\b", re.I)),
-    ("license", re.compile(r"\blicen[cs](e|es|ed|ing)?\b(?!.*\bcost)", re.I),
+    # The `^(?>.*?...)` forms commit to the first occurrence, so hostile text ("when is " * 10_000)
+    # costs one pass, not one pass per occurrence (issue 14: a 32 KB question froze the server).
+    ("license", re.compile(r"^(?>.*?\blicen[cs](?:e|es|ed|ing)?\b)(?!.*\bcost)", re.I | re.S),
      re.compile(r"\b(apache|mit|gpl|bsd|mpl|creative commons|proprietary|closed-source)\b", re.I)),
-    ("date", re.compile(r"\bwhen (did|was|were|will|has|had)\b|\bwhen is\b.*\b(expected|due|released|launched)\b|"
-                        r"\bwhat (year|date|month)\b|\bsince when\b|\bhow long (ago|since)\b|\bhow long had\b", re.I),
+    ("date", re.compile(r"\bwhen (did|was|were|will|has|had)\b|^(?>.*?\bwhen is\b).*\b(expected|due|released|launched)\b|"
+                        r"\bwhat (year|date|month)\b|\bsince when\b|\bhow long (ago|since)\b|\bhow long had\b", re.I | re.S),
      re.compile(rf"\b({_MONTHS}|q[1-4])\b", re.I), re.compile(r"\b(19|20)\d\d\b")),
     ("percent", re.compile(r"\b(share|percent|percentage|how close|how accurate|how much more accurate|fraction)\b", re.I),
      re.compile(r"\d+(\.\d+)?\s?%")),
-    ("duration", re.compile(r"\bhow long (does|did|will|would|should)\b.*\btake\b|\bhow long to\b", re.I),
+    ("duration", re.compile(r"^(?>.*?\bhow long (does|did|will|would|should)\b).*\btake\b|\bhow long to\b", re.I | re.S),
      re.compile(r"\b\d+(\.\d+)?\s*(seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b", re.I)),
     ("price", re.compile(r"\b(cost|price|charge|pay|bill|spend|spent|paid|fee|invest|invested|budget|subscription)s?\b|"
                          r"^\s*how much (is|are|was|were)\b", re.I),
