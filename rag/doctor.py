@@ -52,7 +52,7 @@ def llm_server(url: str, api_key: str) -> str:
         models = list_models(url, api_key)
     except RagError as error:
         return str(error)
-    return f"{url} answers; models: {', '.join(models)}"
+    return f"{url} answers; models: {', '.join(models) or 'none listed (set --llm-model)'}"
 
 
 def report_json(model: str | None, models_dir: Path, kernel_folder: Path | None = None,

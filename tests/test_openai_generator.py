@@ -154,7 +154,10 @@ def test_against_transformers_serve_with_a_tiny_local_model(built, tiny_llama, t
     log = tmp_path / "serve.log"
     command = [sys.executable, "-m", "transformers.cli.transformers", "serve", str(tiny_llama),
                "--host", "127.0.0.1", "--port", str(port), "--device", "cpu"]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    # transformers 5.22's GET /v1/models lists only the hub cache (and fails when the folder is
+    # missing), so the model is named, as a user of that version sets --llm-model
+    (tmp_path / "hub").mkdir()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_CACHE": str(tmp_path / "hub")}
     with log.open("wb") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
@@ -169,7 +172,7 @@ def test_against_transformers_serve_with_a_tiny_local_model(built, tiny_llama, t
                 pass
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.5)
-        generator, reason = choose("auto", max_new_tokens=12, reasoning_effort="", llm=LlmServer(url))
+        generator, reason = choose("auto", max_new_tokens=12, reasoning_effort="", llm=LlmServer(url, model=str(tiny_llama)))
         assert generator.name == "openai" and str(tiny_llama) in reason
         events, done = run(assistant(built, generator))
         assert any(isinstance(e, Token) for e in events) and not done.answer.refused

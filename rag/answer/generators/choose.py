@@ -57,10 +57,10 @@ class LlmServer:
 
 def _server_generator(llm: LlmServer, max_new_tokens: int, reasoning_effort: str) -> tuple[Generator, str]:
     """The OpenAI-compatible generator, once the server has listed its models (so it is up)."""
-    from rag.answer.generators.openai_compat import OpenAIGenerator, list_models
+    from rag.answer.generators.openai_compat import OpenAIGenerator, first_model, list_models
 
     listed = list_models(llm.url, llm.api_key, timeout_s=min(llm.timeout_s, 5.0))
-    model = llm.model or listed[0]
+    model = llm.model or first_model(llm.url, listed)
     generator = OpenAIGenerator(llm.url, model, llm.api_key, max_new_tokens, reasoning_effort, llm.timeout_s)
     return generator, f"LLM server {generator.url}, model {model}"
 

@@ -62,7 +62,7 @@ class OpenAIGenerator(Generator):
     def warm_up(self) -> None:
         """Learn the model name when none was configured: the first the server lists."""
         if not self.model:
-            self.model = list_models(self.url, client=self._http)[0]
+            self.model = first_model(self.url, list_models(self.url, client=self._http))
 
     def passages_for(self, request: Request) -> tuple[Passage, ...]:
         estimate = Estimate()
@@ -167,7 +167,8 @@ def describe(error: BaseException) -> str:
 
 
 def list_models(url: str, api_key: str = "", timeout_s: float = 5.0, client: httpx.Client | None = None) -> list[str]:
-    """The model ids the server lists at GET /v1/models; a `ModelUnavailable` saying why not."""
+    """The model ids the server lists at GET /v1/models (maybe none: transformers serve 5.22 lists only
+    its hub cache); a `ModelUnavailable` saying why when the server does not answer with a list."""
     base = api_base(url)
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     try:
@@ -185,6 +186,11 @@ def list_models(url: str, api_key: str = "", timeout_s: float = 5.0, client: htt
         ids = [str(m["id"]) for m in response.json()["data"]]
     except (ValueError, KeyError, TypeError):
         raise ModelUnavailable(f"LLM server {base}: GET /models did not return an OpenAI model list") from None
-    if not ids:
-        raise ModelUnavailable(f"LLM server {base} lists no models; load one or pass --llm-model")
     return ids
+
+
+def first_model(url: str, listed: list[str]) -> str:
+    """The model to use when none was configured: the first the server lists."""
+    if not listed:
+        raise ModelUnavailable(f"LLM server {api_base(url)} lists no models; load one or pass --llm-model")
+    return listed[0]
