@@ -77,13 +77,16 @@ def browse(url: str, profile: Path, questions: list[str]) -> list[str]:
         try:
             context.on("request", lambda request: requests.append(request.url))
             page = context.pages[0] if context.pages else context.new_page()
-            page.goto(url + "/", wait_until="networkidle", timeout=60_000)
+            # "load", not "networkidle": the page keeps its state heartbeat open
+            page.goto(url + "/", wait_until="load", timeout=60_000)
             for number, question in enumerate(questions, start=1):
                 box = page.get_by_placeholder("Ask a question")
                 box.fill(question)
                 box.press("Enter")
-                page.locator("[data-testid='bot']").nth(number - 1).wait_for(timeout=60_000)
-                page.wait_for_load_state("networkidle", timeout=60_000)
+                # the sources panel gets the answer's group when the answer is done (refused or not)
+                page.locator(f"#rag-sources .rag-group[data-answer='{number}']").wait_for(state="attached",
+                                                                                         timeout=60_000)
+                page.wait_for_timeout(500)  # what the finished answer makes the page fetch, if anything
         finally:
             context.close()
     return requests

@@ -126,7 +126,7 @@ def test_outside_images_in_answers_are_made_inert(url):
                      "How much power? <img src=http://127.0.0.1:9/q.png>"):
         status, stream = call_chat(url, [question, []])
         assert status == 200 and "event: complete" in stream
-        history, sources, searched, _ = json.loads(stream.split("event: complete\ndata:")[1].split("\n")[0])
+        history, sources, searched, *_ = json.loads(stream.split("event: complete\ndata:")[1].split("\n")[0])
         markdown = json.dumps(history) + searched  # what the page renders as Markdown
         assert "![" not in markdown and "<img" not in markdown, question
         assert "<img" not in sources, "the sources panel (HTML) shows tags as text"

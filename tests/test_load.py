@@ -39,7 +39,7 @@ def running(bot: Assistant, limits: guard.Limits = guard.Limits()) -> Iterator[s
     import uvicorn
 
     port = free_port()
-    app = make_server_app(bot, build_app(bot, None, limits), limits)
+    app = make_server_app(bot, build_app(bot, limits=limits), limits)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -72,7 +72,7 @@ def ask_gradio(http: httpx.Client, question: str) -> str:
     stream = http.get(f"/gradio_api/call/chat/{posted.json()['event_id']}").text
     if "event: complete" not in stream:
         raise RuntimeError(f"no answer: {stream[-300:]}")
-    history, _, searched, _ = json.loads(stream.split("event: complete\ndata:")[1].split("\n")[0])
+    history, _, searched, *_ = json.loads(stream.split("event: complete\ndata:")[1].split("\n")[0])
     assert history[-2]["content"] == [{"type": "text", "text": question}] or history[-2]["content"] == question, \
         "cross-talk: another user's question in this chat"
     assert searched.endswith(question)

@@ -23,7 +23,7 @@ MAX_HISTORY = 4
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     with FakeLLM() as llm:
-        env = {"RAG_MAX_QUESTION_CHARS": str(MAX_QUESTION), "RAG_MAX_HISTORY_MESSAGES": str(MAX_HISTORY),
+        env = {"RAG_MAX_QUESTION_CHARS": str(MAX_QUESTION), "RAG_MAX_HISTORY_TURNS": str(MAX_HISTORY),
                "RAG_API_KEY": KEY}
         args = ("--generator", "openai", "--llm-url", llm.url, "--llm-model", "cite-reasoning")
         with running_server(tmp_path_factory.mktemp("api"), *args, env=env) as server:
