@@ -224,6 +224,8 @@ def serve(corpus: Corpus = None, index_dir: IndexDir = None, embedder: Embedder 
 def evaluate(gold: Annotated[Path, typer.Option(help="Gold questions, JSON lines")],
              out: Annotated[Optional[Path], typer.Option(help="Write one JSON line per item")] = None,
              compare: Annotated[bool, typer.Option(help="Also compare dense, BM25 and hybrid retrieval")] = False,
+             split: Annotated[Optional[str], typer.Option(
+                 help="Score only the items of this split (train, heldout): tune on train")] = None,
              corpus: Corpus = None, index_dir: IndexDir = None, embedder: Embedder = None,
              backend: Backend = None, generator: GeneratorOpt = None, model: Model = None,
              llm_url: LlmUrl = None, llm_model: LlmModel = None, llm_api_key: LlmKey = None,
@@ -242,7 +244,7 @@ def evaluate(gold: Annotated[Path, typer.Option(help="Gold questions, JSON lines
     try:
         bot = assistant(config)
         ensure_index(config, embedder=bot.embedder)
-        summary = run_eval(bot, gold, out, compare)
+        summary = run_eval(bot, gold, out, compare, split)
     except RagError as error:
         fail(error)
     typer.echo(json.dumps(summary, indent=1) if as_json else format_summary(summary))

@@ -1,19 +1,22 @@
 """Scoring the pipeline on gold questions (the format of shared/eval/gold.jsonl).
 
 Each line has `question` (or `turns`, a conversation whose last turn is scored), `answerable`,
-and for answerable items `expect` (groups of alternatives, every group must appear in the answer),
-`claims` (markers the answer must show) and `evidence` (a phrase a cited passage must contain).
+and for answerable items `expect` (groups of alternatives, every group must appear in the answer;
+a flat list of strings is one group), `claims` (markers the answer must show) and `evidence` (a
+phrase a cited passage must contain). Optional `kind` (answerable, follow-up, near-miss,
+off-topic) and `split` (train, heldout) give the per-kind and per-split scores. Text is compared
+lowercased with runs of whitespace as one space, so hard-wrapped documents match.
 Items run through `Assistant.answer`, the same path as `rag ask`.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rag.answer.condense import condense
 from rag.answer.generators.base import Turn
 from rag.answer.pipeline import Assistant
 from rag.errors import RagError
@@ -23,7 +26,8 @@ from rag.records import Answer
 MODES = ("dense", "bm25", "hybrid")
 
 
-def read_gold(path: Path) -> list[dict[str, Any]]:
+def read_gold(path: Path, split: str | None = None) -> list[dict[str, Any]]:
+    """The items of a gold file; only those of `split` when given."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
         items = [json.loads(line) for line in lines if line.strip()]
@@ -32,7 +36,24 @@ def read_gold(path: Path) -> list[dict[str, Any]]:
     for number, item in enumerate(items, 1):
         if not (item.get("question") or item.get("turns")):
             raise RagError(f"--gold {path}: line {number} has neither 'question' nor 'turns'")
+    if split:
+        items = [item for item in items if item.get("split") == split]
+        if not items:
+            raise RagError(f"--gold {path}: no item has split {split!r}")
     return items
+
+
+def plain(text: str) -> str:
+    """Lowercased, runs of whitespace as one space: how answers and evidence are compared."""
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def expect_groups(item: dict[str, Any]) -> list[list[str]]:
+    """`expect` as groups of alternatives: a flat list of strings is one group (any of them)."""
+    expect = item.get("expect") or []
+    if all(isinstance(e, str) for e in expect):
+        return [list(expect)] if expect else []
+    return [[e] if isinstance(e, str) else list(e) for e in expect]
 
 
 def turns_of(item: dict[str, Any]) -> list[str]:
@@ -50,34 +71,34 @@ def run_item(bot: Assistant, item: dict[str, Any]) -> tuple[Answer, tuple[Turn, 
 
 
 def judge_item(item: dict[str, Any], answer: Answer) -> dict[str, Any]:
-    text = answer.text.lower()
+    text = plain(answer.text)
     result = {"id": item.get("id"), "answerable": bool(item.get("answerable", True)),
+              "kind": item.get("kind"), "split": item.get("split"),
               "refused": answer.refused, "unverified": len(answer.unverified)}
     if not result["answerable"]:
         result["correct"] = answer.refused
         return result
-    expect_ok = all(any(alt.lower() in text for alt in group) for group in item.get("expect", []))
+    expect_ok = all(any(plain(alt) in text for alt in group) for group in expect_groups(item))
     result["correct"] = not answer.refused and expect_ok
     result["claims_ok"] = all(marker in answer.text for marker in item.get("claims", []))
-    evidence = item.get("evidence", "").lower()
-    result["evidence_ok"] = bool(evidence) and any(evidence in c.chunk.text.lower() for c in answer.citations)
+    evidence = plain(item.get("evidence") or "")
+    result["evidence_ok"] = bool(evidence) and any(evidence in plain(c.chunk.text) for c in answer.citations)
     return result
 
 
 def rank_of_evidence(texts: Sequence[str], evidence: str) -> int | None:
     """1-based rank of the first text holding the evidence phrase, or None."""
+    wanted = plain(evidence)
     for rank, text in enumerate(texts, 1):
-        if evidence.lower() in text.lower():
+        if wanted in plain(text):
             return rank
     return None
 
 
 def retrieval_ranks(bot: Assistant, items: list[dict[str, Any]], histories, mode: str) -> list[int | None]:
-    index = bot.index()
     ranks = []
     for item, history in zip(items, histories):
-        query = condense(turns_of(item)[-1], history)
-        hits = index.search(query, bot.embedder.embed_query(query), k=10, mode=mode)
+        _, _, hits = bot.retrieve(turns_of(item)[-1], history, k=10, mode=mode)
         ranks.append(rank_of_evidence([h.chunk.text for h in hits], item["evidence"]))
     return ranks
 
@@ -115,7 +136,27 @@ def summarise(results: list[dict[str, Any]], latencies: list[float]) -> dict[str
         "latency_ms_p50": percentile(latencies, 0.5),
         "latency_ms_p95": percentile(latencies, 0.95),
         "failures": [r["id"] for r in results if not r["correct"]],
+        "by_kind": by_group(results, "kind"),
+        "by_split": by_group(results, "split"),
     }
+
+
+def by_group(results: list[dict[str, Any]], field: str) -> dict[str, dict[str, Any]]:
+    """The headline scores for each value of `field` ("kind" or "split") the items carry."""
+    values = sorted({r[field] for r in results if r.get(field)})
+    groups = {}
+    for value in values:
+        members = [r for r in results if r.get(field) == value]
+        answerable = [r for r in members if r["answerable"]]
+        group = {"items": len(members)}
+        if answerable:
+            group |= {"answer_accuracy": _share(r["correct"] for r in answerable),
+                      "evidence_cited": _share(r["evidence_ok"] for r in answerable),
+                      "answerable_refused": sum(1 for r in answerable if r["refused"])}
+        if len(answerable) < len(members):
+            group["refusal_accuracy"] = _share(r["refused"] for r in members if not r["answerable"])
+        groups[value] = group
+    return groups
 
 
 def _share(flags) -> float:
@@ -123,8 +164,9 @@ def _share(flags) -> float:
     return round(sum(bool(f) for f in flags) / len(flags), 4) if flags else 1.0
 
 
-def evaluate(bot: Assistant, gold: Path, out: Path | None = None, compare: bool = False) -> dict[str, Any]:
-    items = read_gold(gold)
+def evaluate(bot: Assistant, gold: Path, out: Path | None = None, compare: bool = False,
+             split: str | None = None) -> dict[str, Any]:
+    items = read_gold(gold, split)
     results, latencies, histories, lines = [], [], [], []
     for item in items:
         answer, history = run_item(bot, item)
@@ -153,6 +195,11 @@ def format_summary(summary: dict[str, Any]) -> str:
              f"answerable refused    {summary['answerable_refused']}",
              f"unverified sentences  {summary['unverified_sentences']}",
              f"latency p50 / p95     {summary['latency_ms_p50']:.1f} / {summary['latency_ms_p95']:.1f} ms"]
+    for field in ("by_kind", "by_split"):
+        for value, group in summary.get(field, {}).items():
+            lines.append(f"  {value:<19} " + "  ".join(
+                f"{name.replace('_', ' ')} {score:.1%}" if isinstance(score, float) else f"{name.replace('_', ' ')} {score}"
+                for name, score in group.items()))
     for mode, metrics in summary["retrieval"].items():
         lines.append(f"retrieval {mode:<7}     " + "  ".join(f"{k} {v:.3f}" for k, v in metrics.items()))
     if summary["failures"]:

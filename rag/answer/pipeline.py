@@ -13,6 +13,8 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import numpy as np
+
 from rag.answer.citations import verify
 from rag.answer.condense import condense
 from rag.answer.gate import judge
@@ -20,7 +22,7 @@ from rag.answer.generators.base import Generator, Options, Request, Turn, label_
 from rag.embed.embedder import Embedder
 from rag.index import store
 from rag.index.search import Index
-from rag.records import Answer, Done, Event, Retrieved, Thinking, Token
+from rag.records import Answer, Done, Event, Hit, Retrieved, Thinking, Token
 from rag.settings import Settings
 
 PASSAGES_GIVEN = 5
@@ -66,17 +68,25 @@ class Assistant:
         self.embedder.embed_query("warm up")
         self.generator.warm_up()
 
+    def retrieve(self, question: str, history: Sequence[Turn], k: int, timings: dict[str, float] | None = None,
+                 mode: str = "hybrid") -> tuple[str, np.ndarray, tuple[Hit, ...]]:
+        """(the query searched, its vector, the hits): the search `answer` and `rag eval` share."""
+        started = time.perf_counter()
+        query = condense(question, history)
+        query_vector = self.embedder.embed_query(query)
+        embedded = _ms(started)
+        hits = tuple(self.index().search(query, query_vector, k, mode=mode))
+        if timings is not None:
+            timings["embed"], timings["retrieve"] = embedded, _ms(started) - embedded
+        return query, query_vector, hits
+
     def answer(self, question: str, history: Sequence[Turn] = (),
                cancel: threading.Event | None = None, options: Options = Options()) -> Iterator[Event]:
         """`options`: this request's own top-k, reasoning effort and temperature (a chat session's)."""
         started = time.perf_counter()
         timings: dict[str, float] = {}
         index = self.index()
-        query = condense(question, history)
-        query_vector = self.embedder.embed_query(query)
-        timings["embed"] = _ms(started)
-        hits = tuple(index.search(query, query_vector, options.top_k or self.top_k))
-        timings["retrieve"] = _ms(started) - timings["embed"]
+        query, query_vector, hits = self.retrieve(question, history, options.top_k or self.top_k, timings)
         yield Retrieved(query, hits)
         verdict = judge(question, hits, index.vocab, self.gate_threshold, query)
         if not verdict.answer:
