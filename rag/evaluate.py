@@ -3,7 +3,7 @@
 Each line has `question` (or `turns`, a conversation whose last turn is scored), `answerable`,
 and for answerable items `expect` (groups of alternatives, every group must appear in the answer;
 a flat list of strings is one group), `claims` (markers the answer must show) and `evidence` (a
-phrase a cited passage must contain). Optional `kind` (answerable, follow-up, near-miss,
+phrase a cited passage, with its section label, must contain). Optional `kind` (answerable, follow-up, near-miss,
 off-topic) and `split` (train, heldout) give the per-kind and per-split scores. Text is compared
 lowercased with runs of whitespace as one space, so hard-wrapped documents match.
 Items run through `Assistant.answer`, the same path as `rag ask`.
@@ -21,7 +21,7 @@ from rag.answer.generators.base import Turn
 from rag.answer.pipeline import Assistant
 from rag.errors import RagError
 from rag.payload import answer_payload
-from rag.records import Answer
+from rag.records import Answer, Chunk
 
 MODES = ("dense", "bm25", "hybrid")
 
@@ -82,8 +82,14 @@ def judge_item(item: dict[str, Any], answer: Answer) -> dict[str, Any]:
     result["correct"] = not answer.refused and expect_ok
     result["claims_ok"] = all(marker in answer.text for marker in item.get("claims", []))
     evidence = plain(item.get("evidence") or "")
-    result["evidence_ok"] = bool(evidence) and any(evidence in plain(c.chunk.text) for c in answer.citations)
+    result["evidence_ok"] = bool(evidence) and any(evidence in plain(shown_passage(c.chunk)) for c in answer.citations)
     return result
+
+
+def shown_passage(chunk: Chunk) -> str:
+    """A passage as a citation shows it: its section (a plain-text heading such as "Noteworthy
+    changes in release 1.6" is the section, not the text), then its text."""
+    return f"{chunk.section}\n{chunk.text}"
 
 
 def rank_of_evidence(texts: Sequence[str], evidence: str) -> int | None:
@@ -99,7 +105,7 @@ def retrieval_ranks(bot: Assistant, items: list[dict[str, Any]], histories, mode
     ranks = []
     for item, history in zip(items, histories):
         _, _, hits = bot.retrieve(turns_of(item)[-1], history, k=10, mode=mode)
-        ranks.append(rank_of_evidence([h.chunk.text for h in hits], item["evidence"]))
+        ranks.append(rank_of_evidence([shown_passage(h.chunk) for h in hits], item["evidence"]))
     return ranks
 
 

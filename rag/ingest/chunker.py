@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
-from rag.ingest import sentences
+from rag.ingest import markdown, sentences
 from rag.records import Block, Chunk, Document
 
 CLAIM_MARKER = re.compile(r"\[\d+\]")
@@ -30,7 +30,10 @@ def section_label(document: Document, path: tuple[str, ...]) -> str:
 
 
 def sentence_spans(text: str, kind: str) -> tuple[tuple[int, int], ...]:
-    """Sentence spans relative to `text`; for a table, the body cells after the row label."""
+    """Sentence spans relative to `text`; for a table, the body cells after the row label; for
+    code, its lines."""
+    if kind == "code":
+        return tuple(sentences.code_lines(text))
     if kind != "table":
         return tuple(sentences.split_lines(text))
     spans, position = [], 0
@@ -114,8 +117,13 @@ def _skip_space(text: str, position: int) -> int:
     return position
 
 
-def _make(document: Document, block: Block, start: int, end: int) -> Chunk:
+def _make(document: Document, block: Block, pieces: list[tuple[int, int, str]]) -> Chunk:
+    """The chunk of the packed pieces (start, end, kind): each piece splits into sentences by its
+    own kind, so a command packed with the prose around it is still quoted line by line."""
+    start, end = pieces[0][0], pieces[-1][1]
     text = document.text[start:end]
+    spans = tuple((start_ - start + a, start_ - start + b) for start_, end_, kind in pieces
+                  for a, b in sentence_spans(document.text[start_:end_], kind))
     return Chunk(
         id=chunk_id(document.source, start, end, text),
         source=document.source,
@@ -127,7 +135,7 @@ def _make(document: Document, block: Block, start: int, end: int) -> Chunk:
                                    if m in {c.marker for c in document.claims})),
         kind=block.kind,
         key=block.key if block.kind == "faq" and start == block.start else "",
-        sentences=sentence_spans(text, block.kind),
+        sentences=spans,
     )
 
 
@@ -135,21 +143,21 @@ def chunk(document: Document, max_chars: int = 900) -> list[Chunk]:
     """Pack consecutive blocks under the same heading into chunks of at most `max_chars`."""
     chunks: list[Chunk] = []
     open_block: Block | None = None  # the first block of the chunk being packed
-    start = end = 0
+    pieces: list[tuple[int, int, str]] = []  # (start, end, kind) packed into it so far
     for block in (b for whole in document.blocks for b in _cut(document.text, whole, max_chars)):
         for piece_start, piece_end in _pieces(document, block, max_chars):
-            fits = open_block is not None and piece_end - start <= max_chars
+            fits = open_block is not None and piece_end - pieces[0][0] <= max_chars
             same_place = open_block is not None and block.path == open_block.path
             joinable = block.kind not in ("table", "faq") and open_block is not None \
                 and open_block.kind != "table"
             if fits and same_place and joinable:
-                end = piece_end
+                pieces.append((piece_start, piece_end, block.kind))
                 continue
             if open_block is not None:
-                chunks.append(_make(document, open_block, start, end))
-            open_block, start, end = block, piece_start, piece_end
+                chunks.append(_make(document, open_block, pieces))
+            open_block, pieces = block, [(piece_start, piece_end, block.kind)]
     if open_block is not None:
-        chunks.append(_make(document, open_block, start, end))
+        chunks.append(_make(document, open_block, pieces))
     return chunks
 
 
@@ -157,10 +165,16 @@ _EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
 
 
 def plain(text: str) -> str:
-    """Markdown emphasis and heading marks removed: the words a reader sees."""
+    """Markdown emphasis, heading marks, HTML tags and images removed, links as their text, and
+    hard-wrapped lines unwrapped: the words a reader sees."""
     lines = [line.lstrip("#").strip() if line.lstrip().startswith("#") else line
              for line in text.splitlines()]
-    return _EMPHASIS.sub("", "\n".join(lines)).strip()
+    text = _EMPHASIS.sub("", markdown.visible_text("\n".join(lines)))
+    return _WRAP.sub(" ", _SPACES.sub(" ", text)).strip()
+
+
+_SPACES = re.compile(r"[ \t]+")
+_WRAP = re.compile(r" ?\n ?(?=\S)(?![-*+•|>#]|\d+[.)]\s)")  # a line break inside a paragraph
 
 
 @lru_cache(maxsize=16_384)  # chunks are frozen; each question reads the same few again
@@ -168,7 +182,7 @@ def readable_sentences(chunk: Chunk) -> tuple[str, ...]:
     """The chunk's sentences as a reader sees them. A table cell is given its column header and
     row label ("Llama 4 (Open-Weights), Cost: Roughly $0.80 ..."), since alone it says little."""
     if chunk.kind != "table":
-        return tuple(plain(s) for s in chunk.sentence_texts())
+        return tuple(plain(s) for s in chunk.sentence_texts())  # code lines too: "$ pip install x" reads the same
     return tuple(text for _, text in _table_cells(chunk))
 
 

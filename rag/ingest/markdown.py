@@ -3,6 +3,8 @@
 Parsing is markdown-it-py's; this module only maps its line-based token map onto character
 offsets of the original text, so every span is `text[start:end]` of the file as written.
 A section titled like "Source Materials" defines claims ("[1] ...") and yields no blocks.
+Code blocks are blocks of kind "code" (quoted line by line); HTML blocks and paragraphs that show
+no words once tags, images and badges are removed (a centred logo, a row of badges) are dropped.
 """
 
 from __future__ import annotations
@@ -16,8 +18,23 @@ from rag.records import Block, Claim
 SOURCE_LIST_TITLES = re.compile(r"^(source materials|sources|references|source list)$", re.I)
 CLAIM_ITEM = re.compile(r"^\s*[-*+]?\s*(\[\d+\])\s*(.+?)\s*$")
 BLOCK_TOKENS = {"paragraph_open": "prose", "bullet_list_open": "list", "ordered_list_open": "list",
-                "table_open": "table", "fence": "prose", "code_block": "prose",
+                "table_open": "table", "fence": "code", "code_block": "code",
                 "blockquote_open": "prose", "html_block": "prose"}
+_TAG = re.compile(r"<[^<>\n]{0,400}>")
+_IMAGE = re.compile(r"!\[[^\]\n]{0,400}\]\([^()\s]{0,2000}(?:\s+\"[^\"\n]{0,200}\")?\)|!\[[^\]\n]{0,400}\]\[[^\]\n]{0,200}\]")
+_LINK = re.compile(r"\[([^\]\n]{0,400})\]\([^()\s]{0,2000}(?:\s+\"[^\"\n]{0,200}\")?\)|\[([^\]\n]{0,400})\]\[[^\]\n]{0,200}\]")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def visible_text(text: str) -> str:
+    """What a reader of the rendered page sees of Markdown with HTML in it: tags and images
+    removed, links reduced to their text. Bounded patterns: linear on any input."""
+    text = _IMAGE.sub("", _TAG.sub(" ", text))
+    return _LINK.sub(lambda m: m.group(1) or m.group(2) or "", text)
+
+
+def shows_words(text: str) -> bool:
+    return bool(_WORD.search(visible_text(text)))
 
 
 @lru_cache(maxsize=1)
@@ -81,6 +98,8 @@ def parse(text: str) -> tuple[str, tuple[Block, ...], tuple[Claim, ...]]:
         if in_sources:
             claims.extend(claim_definitions(text[start:end]))
             continue
+        if kind == "prose" and not shows_words(text[start:end]):
+            continue  # badges, a logo, an HTML comment: nothing to read or quote
         block_path = tuple(p for p in path if p)
         if faq is not None:  # the answer's first block starts at its question
             blocks.append(Block(block_path, faq.start, end, "faq", faq.key))

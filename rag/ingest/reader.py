@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import CorpusError
-from rag.ingest import html, markdown
-from rag.records import Block, Document
+from rag.ingest import html, markdown, plaintext
+from rag.records import Document
 
 MARKDOWN = {".md", ".markdown"}
 TEXT = {".txt"}
@@ -27,7 +27,6 @@ SUFFIXES = MARKDOWN | TEXT | HTML
 # Line breaks that str.splitlines() sees and markdown-it does not; replaced one-for-one by a space
 # so line maps agree and every offset still points at the same place in the file.
 ODD_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
 UTF8_MULTIBYTE = re.compile("[^\x00-\x7f\ufffd]")  # a character only valid UTF-8 decodes to
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
@@ -206,17 +205,4 @@ def read(file: SourceFile) -> Document:
     if suffix in MARKDOWN:
         title, blocks, claims = markdown.parse(text)
         return Document(file.source, text, title or Path(file.source).stem, blocks, claims)
-    return _plain(file.source, text)
-
-
-def _plain(source: str, text: str) -> Document:
-    """Plain text: paragraphs separated by blank lines, under one heading (the file name)."""
-    title, blocks, position = Path(source).stem, [], 0
-    for gap in [*BLANK_LINE.finditer(text), None]:
-        end = gap.start() if gap else len(text)
-        paragraph = text[position:end]
-        if paragraph.strip():
-            start = position + len(paragraph) - len(paragraph.lstrip())
-            blocks.append(Block((title,), start, position + len(paragraph.rstrip()), "prose"))
-        position = gap.end() if gap else len(text)
-    return Document(source, text, title, tuple(blocks), markdown.claim_definitions(text))
+    return plaintext.document(file.source, text)

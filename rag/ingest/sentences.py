@@ -3,6 +3,9 @@
 A rule-based splitter, kept deliberately small: it breaks after ., ! or ? followed by a space and
 an upper-case letter, digit, quote or markup, keeps a trailing claim marker ("... globally. [1]")
 with its sentence, and never breaks inside "vs." or "e.g." or a number such as "$1.75".
+Hard-wrapped text is unwrapped: a line continues the sentence of the line above unless it opens
+a list item, a heading, a quote or a table row (a licence wrapped at 72 columns is not one
+"sentence" per line). Code is the exception: each of its lines is a unit of its own.
 """
 
 from __future__ import annotations
@@ -14,12 +17,17 @@ _BOUNDARY = re.compile(r"[.!?][*_\"')\]]*(?:\s+\[\d+\])*(?=\s+(?!\[\d+\])[\"'*_(
 _NO_BREAK = re.compile(r"(?:\b(?:vs|e\.g|i\.e|etc|Mr|Mrs|Dr|St|approx|No|Inc|Ltd|U\.S)\.)$", re.I)
 _ABBREVIATION_REACH = 8  # the longest abbreviation above, "approx", plus a separator
 _MARKUP = re.compile(r"^(?:#{1,6}\s+|[-*+]\s+|\d+[.)]\s+|>\s*)")
+_NUMBERING = re.compile(r"\s*\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-z])[.)]\Z")
+# A line that starts a unit of its own instead of continuing the one above.
+_OPENS_UNIT = re.compile(r"^\s*(?:#{1,6}\s|[-*+•o]\s|\d+[.)]\s|\([a-z0-9]{1,3}\)\s|>|\|)")
 
 
 def split(text: str, offset: int = 0) -> list[tuple[int, int]]:
     """Sentence spans of one line or paragraph of `text`, shifted by `offset`."""
     spans, start = [], 0
     for match in ends(text):
+        if _NUMBERING.match(text, start, match.end()):
+            continue  # "3." opening a numbered section is not a sentence
         spans.append((start, match.end()))
         start = match.end()
     spans.append((start, len(text)))
@@ -53,13 +61,42 @@ def lines_of(text: str) -> list[str]:
     return [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
 
 
+def units(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each unit of a multi-line block: runs of lines, where a line continues the
+    one above unless it is blank-separated or opens a list item, heading, quote or table row."""
+    found, position = [], 0
+    for line in lines_of(text):
+        body = line.rstrip("\n")
+        if not body.strip():
+            position += len(line)
+            found.append(None)
+            continue
+        if found and found[-1] is not None and not _OPENS_UNIT.match(body):
+            found[-1] = (found[-1][0], position + len(body))
+        else:
+            found.append((position, position + len(body)))
+        position += len(line)
+    return [unit for unit in found if unit is not None]
+
+
 def split_lines(text: str, offset: int = 0, skip_headings: bool = True) -> list[tuple[int, int]]:
-    """Sentence spans of a multi-line block: each non-blank line splits on its own, since a line
-    break in Markdown separates list items, and headings are not sentences."""
+    """Sentence spans of a multi-line block, unit by unit (see `units`); headings are not sentences."""
+    spans = []
+    for start, end in units(text):
+        if not (skip_headings and text[start:end].lstrip().startswith("#")):
+            spans.extend(split(text[start:end], offset + start))
+    return spans
+
+
+def code_lines(text: str, offset: int = 0) -> list[tuple[int, int]]:
+    """Each non-blank line of a code block, fence lines left out: a command is quoted whole."""
     spans, position = [], 0
     for line in lines_of(text):
-        if line.strip() and not (skip_headings and line.lstrip().startswith("#")):
-            spans.extend(split(line.rstrip("\n"), offset + position))
+        body = line.rstrip("\n")
+        stripped = body.strip()
+        if stripped and not stripped.startswith(("```", "~~~")):
+            lead = len(body) - len(body.lstrip())
+            spans.append((offset + position + lead, offset + position + len(body.rstrip())))
         position += len(line)
     return spans
 

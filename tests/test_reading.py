@@ -1,0 +1,121 @@
+"""Reading documents as people write them (issue 11): hard-wrapped text unwrapped into sentences,
+numbered sections and plain-text FAQs as headings, code lines quotable whole, HTML badges and
+logos in a README left out of the index."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from rag.ingest.chunker import chunk, readable_sentences
+from rag.ingest.reader import SourceFile, read
+
+LICENCE = """\
+                                 Apache License
+
+   1. Definitions.
+
+      "License" shall mean the terms and conditions for use, reproduction,
+      and distribution as defined by Sections 1 through 9 of this document.
+
+   3. Grant of Patent License. Subject to the terms and conditions of
+      this License, each Contributor grants to You a patent license. If You
+      institute patent litigation against any entity, then any patent
+      licenses granted to You under this License shall terminate
+      as of the date such litigation is filed.
+
+   4. Redistribution. You may reproduce and distribute copies of the Work.
+
+      (a) You must give any other recipients of the Work or
+          Derivative Works a copy of this License; and
+
+      (b) You must cause any modified files to carry prominent notices
+          stating that You changed the files; and
+"""
+
+FAQ = """\
+                Frequently Asked Questions about zlib
+
+ 1. Is zlib Y2K-compliant?
+
+    Yes. zlib doesn't handle dates.
+
+ 2. compress() returns Z_BUF_ERROR.
+
+    Make sure that before the call of compress(), the length of the compressed
+    buffer is equal to the available size of the compressed buffer.
+"""
+
+README = """\
+<p align="center">
+  <img src="https://example.org/logo.png" width="200">
+</p>
+
+[![PyPI](https://img.shields.io/pypi/v/tool.svg)](https://pypi.org/project/tool/)
+[![CI](https://github.com/x/tool/badge.svg)](https://github.com/x/tool/actions)
+
+# tool
+
+tool turns XML into dictionaries, and it was written to be
+small and fast.
+
+## Installation
+
+Install it from PyPI:
+
+```sh
+$ pip install tool
+```
+"""
+
+
+def chunks_of(tmp_path: Path, name: str, text: str):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    data = path.read_bytes()
+    document = read(SourceFile(name, path, hashlib.sha256(data).hexdigest(), len(data)))
+    return document, chunk(document)
+
+
+def sentences_by_section(chunks) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for piece in chunks:
+        found.setdefault(piece.section, []).extend(readable_sentences(piece))
+    return found
+
+
+def test_a_hard_wrapped_licence_reads_as_sections_of_whole_sentences(tmp_path):
+    _, chunks = chunks_of(tmp_path, "LICENSE.txt", LICENCE)
+    sections = sentences_by_section(chunks)
+    assert "3. Grant of Patent License" in sections and "4. Redistribution" in sections
+    patent = sections["3. Grant of Patent License"]
+    assert "If You institute patent litigation against any entity, then any patent licenses granted to You " \
+           "under this License shall terminate as of the date such litigation is filed." in patent
+    assert not any(s.startswith("Grant of Patent License") for s in patent), "the section name is its label"
+    assert any(s.startswith("(b) You must cause any modified files to carry prominent notices stating")
+               for s in sections["4. Redistribution"]), "a lettered clause is a unit of its own"
+    for piece in chunks:
+        assert piece.text == read_text(tmp_path / "LICENSE.txt")[piece.start:piece.end]
+
+
+def read_text(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def test_a_plain_text_faq_keeps_each_answer_under_its_question(tmp_path):
+    _, chunks = chunks_of(tmp_path, "FAQ.txt", FAQ)
+    sections = sentences_by_section(chunks)
+    assert sections["1. Is zlib Y2K-compliant?"] == ["Yes. zlib doesn't handle dates."]
+    first = next(c for c in chunks if c.section == "1. Is zlib Y2K-compliant?")
+    assert first.kind == "faq" and first.key == "1. Is zlib Y2K-compliant?"
+    assert sections["2. compress() returns Z_BUF_ERROR."][0].startswith("Make sure that before the call of compress()")
+
+
+def test_a_readme_drops_its_badges_and_quotes_its_commands(tmp_path):
+    document, chunks = chunks_of(tmp_path, "README.md", README)
+    assert document.title == "tool"
+    every = [s for c in chunks for s in readable_sentences(c)]
+    assert not any("shields.io" in c.text or "logo.png" in c.text for c in chunks), "badges and logos are not passages"
+    assert "tool turns XML into dictionaries, and it was written to be small and fast." in every
+    install = [s for c in chunks if c.section == "Installation" for s in readable_sentences(c)]
+    assert "$ pip install tool" in install and not any("```" in s for s in install)
