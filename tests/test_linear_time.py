@@ -46,7 +46,6 @@ FUNCTIONS: dict[str, Callable[[str], object]] = {
     "question.asked_about": question.asked_about,
     "question.asks_value": question.asks_value,
     "question.wanted_kind": question.wanted_kind,
-    "condense.leans_on_context": condense.leans_on_context,
     "condense.condense": lambda text: condense.condense(text, (Turn("user", "How long do panels last?"),
                                                                Turn("assistant", "25 years [A]."))),
     "gate.unknown_names": lambda text: gate.unknown_names(text, {"solar", "panel"}),

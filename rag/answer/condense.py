@@ -1,43 +1,22 @@
-"""Condensing a follow-up with the conversation into a self-contained search query.
+"""Condensing a follow-up with the conversation into a search query.
 
-Rule-based on purpose (no LLM in the query path): a question that leans on an earlier turn (a
-pronoun like "it", an opening like "and ..." or "what about ...", or too few words of its own)
-is searched together with the previous user question, itself condensed first, so a chain of
-follow-ups keeps the entity the conversation started from.
+No trigger words: a word list cannot tell a follow-up that leans on the last turn ("why did they
+do that?") from one that changes subject ("who implemented the GPU version?"), and measured on
+the blind follow-ups (docs/RETRIEVAL.md) it missed both kinds. So the query is always the last
+user turns with the question, and the pipeline also searches the question alone and fuses the
+two rankings: whichever reading the conversation meant finds its passages.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from rag.answer.generators.base import Turn
-from rag.index import lexical
 
-_PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|theirs|this|that|these|those|he|she|him|her|"
-                      r"one|ones|the same|there|then)\b", re.I)
-_OPENING = re.compile(r"^\s*(and|or|but|also|so|what about|how about|and what|what of|same for|why not)\b",
-                      re.I)
-MIN_OWN_TERMS = 2  # "Price?" leans on the conversation; "capital of France?" does not
-
-
-def leans_on_context(question: str) -> bool:
-    own_terms = lexical.terms(question)
-    return bool(_PRONOUN.search(question) or _OPENING.match(question) or len(own_terms) < MIN_OWN_TERMS)
+CONTEXT_TURNS = 2  # the user's last two questions: a chain of follow-ups keeps the entity it started from
 
 
 def condense(question: str, history: Sequence[Turn]) -> str:
-    """The query to search for: the question, prefixed by the (condensed) last user turn when it
-    leans on it."""
+    """The query to search for: the user's last questions, then this one."""
     earlier = [turn.text.strip() for turn in history if turn.role == "user" and turn.text.strip()]
-    if not earlier or not leans_on_context(question):
-        return question.strip()
-    return f"{_standalone(earlier)} {question.strip()}"
-
-
-def _standalone(questions: list[str]) -> str:
-    """The last of the user's questions made self-contained: it and the ones it leans on."""
-    start = len(questions) - 1
-    while start > 0 and leans_on_context(questions[start]):
-        start -= 1
-    return " ".join(questions[start:])
+    return " ".join([*earlier[-CONTEXT_TURNS:], question.strip()])

@@ -74,8 +74,11 @@ class Assistant:
         started = time.perf_counter()
         query = condense(question, history)
         query_vector = self.embedder.embed_query(query)
+        # A follow-up is also searched on its own words, and the rankings fused: condensing cannot
+        # tell a follow-up that changes subject from one that leans on the last turn.
+        also = [(question, self.embedder.embed_query(question))] if query != question.strip() else []
         embedded = _ms(started)
-        hits = tuple(self.index().search(query, query_vector, k, mode=mode))
+        hits = tuple(self.index().search(query, query_vector, k, mode=mode, also=also))
         if timings is not None:
             timings["embed"], timings["retrieve"] = embedded, _ms(started) - embedded
         return query, query_vector, hits

@@ -136,21 +136,25 @@ class Index:
         rows = np.flatnonzero(self.key_owner == position)
         return float((self.keys[rows] @ query_vector).max()) if len(rows) else 0.0
 
-    def search(self, query: str, query_vector: np.ndarray, k: int = 5, mode: str = "hybrid") -> list[Hit]:
-        """The `k` best chunks for the query; `mode` is "hybrid", "dense" or "bm25"."""
+    def search(self, query: str, query_vector: np.ndarray, k: int = 5, mode: str = "hybrid",
+               also: Sequence[tuple[str, np.ndarray]] = ()) -> list[Hit]:
+        """The `k` best chunks for the query; `mode` is "hybrid", "dense" or "bm25". `also`: more
+        (query, vector) pairs whose rankings join the fusion (a follow-up searched on its own as
+        well as with the conversation); a hit's dense score is its best against any of them."""
         depth = max(50, 4 * k)
-        query_terms = lexical.terms(query)
         rankings = []
-        if mode in ("hybrid", "dense"):
-            rankings.append(self.dense_ranking(query_vector, depth))
-            rankings.append(self.dense_ranking(query_vector, depth, sentences=True))
-        if mode in ("hybrid", "bm25"):
-            rankings.append(self.lexical_ranking(query_terms, depth))
+        for text, vector in [(query, query_vector), *also]:
+            if mode in ("hybrid", "dense"):
+                rankings.append(self.dense_ranking(vector, depth))
+                rankings.append(self.dense_ranking(vector, depth, sentences=True))
+            if mode in ("hybrid", "bm25"):
+                rankings.append(self.lexical_ranking(lexical.terms(text), depth))
         fused = rrf(rankings) if FUSION == "rrf" else relative_scores(rankings)
         best = sorted(fused, key=lambda p: (-fused[p], p))[:k]
         query_words = lexical.word_groups(query)
-        return [Hit(self.chunks[p], fused[p], self.best_dense(query_vector, p), self.coverage(query_words, p))
-                for p in best]
+        vectors = [query_vector, *(vector for _, vector in also)]
+        return [Hit(self.chunks[p], fused[p], max(self.best_dense(v, p) for v in vectors),
+                    self.coverage(query_words, p)) for p in best]
 
 
 def rrf(rankings: Sequence[dict[int, float]], k: int = RRF_K) -> dict[int, float]:
