@@ -9,10 +9,14 @@ not in a passage, so its citations and figures verify by construction.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
 
 from rag.answer.generators.base import Generator, Request
 from rag.answer.question import wanted_kind
@@ -33,12 +37,34 @@ _LEAD_WORD = re.compile(r"^\s*(yes|no)\b[,.;:]?\s*", re.I)
 _ENDS_SENTENCE = re.compile(r"[.!?][\"')\]*_]*(\s*\[\d+\])*\s*$")
 _CONTINUES = re.compile(r"^\s*(this|these|that|those|it|they|such|which|but)\b", re.I)
 _WHY = re.compile(r"^\s*(why|how come)\b|\bwhat (is|are) the difference\b", re.I)
-OVERLAP_WEIGHT = 0.5  # rare-word overlap, beside the sentence's dense cosine
 CONTEXT_WEIGHT = 0.25  # a word only the condensed query adds (from an earlier turn), vs 1 for the question's own
-FRAGMENT_PENALTY = 0.5  # a paragraph that is a headline, not a sentence
-REPEAT_PENALTY = 0.3  # a sentence already given earlier in the conversation ("and the open-weight models?")
-TYPE_BONUS = 0.45  # a sentence stating the asked kind of fact; half for a weaker form (a bare year)
 FAQ_MATCH = 0.8  # a question this close to an FAQ question is that question, so its answer leads
+
+
+FEATURES = ("dense", "overlap", "passage_rank", "passage_dense", "passage_coverage", "states_wanted_fact",
+            "short", "fragment", "repeat", "first_in_passage", "section_overlap")
+
+
+@dataclass(frozen=True)
+class Scorer:
+    """A linear score over `FEATURES`: fitted by scripts/fit_answer.py, read from SCORER_FILE."""
+
+    weights: np.ndarray
+    bias: float = 0.0
+
+    @classmethod
+    def load(cls, path: Path) -> Scorer:
+        fitted = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(fitted["features"]) != FEATURES:
+            raise ValueError(f"{path} was fitted on other features; run scripts/fit_answer.py")
+        return cls(np.array(fitted["weights"], dtype=float), float(fitted["bias"]))
+
+
+# The constants this scorer had before it was fitted (dense + 0.5 overlap + 0.03 per rank step +
+# 0.45 for the wanted fact - 0.1 short - 0.5 fragment - 0.3 repeat): the fit's baseline.
+HAND_SET = Scorer(np.array([1.0, 0.5, 0.15, 0.0, 0.0, 0.45, -0.1, -0.5, -0.3, 0.0, 0.0]))
+SCORER_FILE = Path(__file__).with_name("sentence_scorer.json")
+SCORER = Scorer.load(SCORER_FILE) if SCORER_FILE.exists() else HAND_SET
 
 
 @dataclass(frozen=True)
@@ -50,6 +76,7 @@ class Candidate:
     score: float
     terms: frozenset[str]
     borrowed_lead: bool = False  # opens with "Yes,"/"No," that answered its FAQ's question, not this one
+    features: np.ndarray | None = field(default=None, compare=False)  # its `feature_row`, for fitting
 
 
 def _importance(request: Request) -> dict[str, float]:
@@ -104,14 +131,36 @@ def candidates(request: Request) -> list[Candidate]:
     weights = {t: w * rarity.get(t, most_rare) for t, w in _importance(request).items()}
     said = " ".join(turn.text for turn in request.history if turn.role == "assistant")
     own = {t for t, w in _importance(request).items() if w == 1.0}  # the question's own words
+    asked = frozenset(lexical.terms(request.question))
     out = []
     for (rank, passage, index, text), terms in zip(found, term_sets):
-        score = _dense(request, passage, index) + OVERLAP_WEIGHT * _overlap(terms, weights) \
-            + 0.03 * (PASSAGES_READ - rank) + TYPE_BONUS * states_wanted_fact(request.question, text) \
-            - _penalty(passage, text, terms, said, own)
+        row = feature_row(request, passage, rank, index, text, terms, _overlap(terms, weights), said, own, asked)
+        score = float(row @ SCORER.weights + SCORER.bias)
         borrowed = bool(_LEAD_WORD.match(text)) and not _answers_its_faq(passage, index)
-        out.append(Candidate(text, passage.label, rank, index, score, terms, borrowed))
+        out.append(Candidate(text, passage.label, rank, index, score, terms, borrowed, row))
     return sorted(out, key=lambda c: (-c.score, c.rank, c.index))
+
+
+def feature_row(request: Request, passage: Passage, rank: int, index: int, text: str, terms: frozenset[str],
+                overlap: float, said: str, own: set[str], asked: frozenset[str]) -> np.ndarray:
+    """What is known about one candidate sentence, in the order of `FEATURES`."""
+    section_terms = frozenset(lexical.terms(passage.chunk.section))
+    return np.array([
+        _dense(request, passage, index),
+        overlap,
+        (PASSAGES_READ - rank) / PASSAGES_READ,
+        passage.hit.dense,
+        passage.hit.lexical,
+        states_wanted_fact(request.question, text),
+        1.0 if len(text.split()) < 6 else 0.0,  # titles and fragments answer little
+        # a headline ("ChatGPT: 80% market share vs ...") states nothing; table cells and list
+        # items often end without a stop and still state facts
+        1.0 if passage.chunk.kind == "prose" and not _ENDS_SENTENCE.search(text) else 0.0,
+        # a follow-up wants something new: a sentence already said, lacking the follow-up's own words
+        1.0 if text in said and not own <= terms else 0.0,
+        1.0 if index == 0 else 0.0,
+        len(asked & section_terms) / len(asked) if asked else 0.0,  # "section 8", "patent license"
+    ])
 
 
 def shown(candidate: Candidate) -> str:
@@ -121,20 +170,6 @@ def shown(candidate: Candidate) -> str:
         return candidate.text
     rest = _LEAD_WORD.sub("", candidate.text, count=1)
     return rest[:1].upper() + rest[1:]
-
-
-def _penalty(passage: Passage, text: str, terms: frozenset[str], said: str, own: set[str]) -> float:
-    """What counts against a sentence as the answer to this question."""
-    penalty = 0.1 if len(text.split()) < 6 else 0.0  # titles and fragments answer little
-    if passage.chunk.kind == "prose" and not _ENDS_SENTENCE.search(text):
-        penalty += FRAGMENT_PENALTY  # a headline ("ChatGPT: 80% market share vs ...") states nothing
-        # (table cells and list items often end without a stop and still state facts)
-    # A follow-up wants something new: a sentence already said, lacking the follow-up's own words
-    # ("and the open-weight models?"), is held back; one holding them ("and for output?" when it
-    # gave input and output prices both) may be said again.
-    if text in said and not own <= terms:
-        penalty += REPEAT_PENALTY
-    return penalty
 
 
 def states_wanted_fact(question: str, sentence: str) -> float:
