@@ -186,6 +186,24 @@ def readable_sentences(chunk: Chunk) -> tuple[str, ...]:
     return tuple(text for _, text in _table_cells(chunk))
 
 
+@lru_cache(maxsize=16_384)
+def code_sentences(chunk: Chunk) -> frozenset[int]:
+    """Indexes of the chunk's sentences that are lines of code (a code block, or between the
+    fences of one packed with prose): a command states no sentence and needs no full stop."""
+    if chunk.kind == "code":
+        return frozenset(range(len(chunk.sentences)))
+    fenced, inside, position = [], False, 0
+    for line in sentences.lines_of(chunk.text):
+        if line.lstrip().startswith(("```", "~~~")):
+            inside = not inside
+            if inside:
+                fenced.append([position, len(chunk.text)])
+            else:
+                fenced[-1][1] = position
+        position += len(line)
+    return frozenset(i for i, (a, _) in enumerate(chunk.sentences) if any(lo <= a < hi for lo, hi in fenced))
+
+
 def table_columns(chunk: Chunk) -> tuple[str, ...]:
     """A table's readable cells, one text per column. A comparison table gives each compared thing
     (a model, a plan) a column, so a column is what the table says about that one thing."""

@@ -21,7 +21,7 @@ import numpy as np
 from rag.answer.generators.base import Generator, Request
 from rag.answer.question import wanted_kind
 from rag.index import lexical
-from rag.ingest.chunker import readable_sentences
+from rag.ingest.chunker import code_sentences, readable_sentences
 from rag.records import Passage, Thinking, Token
 
 PASSAGES_READ = 5  # sentences come from the best five passages only
@@ -42,7 +42,7 @@ FAQ_MATCH = 0.8  # a question this close to an FAQ question is that question, so
 
 
 FEATURES = ("dense", "overlap", "passage_rank", "passage_dense", "passage_coverage", "states_wanted_fact",
-            "short", "fragment", "repeat", "first_in_passage", "section_overlap")
+            "short", "fragment", "repeat", "first_in_passage", "section_overlap", "code")
 
 
 @dataclass(frozen=True)
@@ -51,18 +51,23 @@ class Scorer:
 
     weights: np.ndarray
     bias: float = 0.0
+    logistic: bool = False  # a fitted scorer gives the probability that the sentence holds the answer
+
+    def score(self, row: np.ndarray) -> float:
+        value = float(row @ self.weights + self.bias)
+        return 1.0 / (1.0 + math.exp(-value)) if self.logistic else value
 
     @classmethod
     def load(cls, path: Path) -> Scorer:
         fitted = json.loads(path.read_text(encoding="utf-8"))
         if tuple(fitted["features"]) != FEATURES:
             raise ValueError(f"{path} was fitted on other features; run scripts/fit_answer.py")
-        return cls(np.array(fitted["weights"], dtype=float), float(fitted["bias"]))
+        return cls(np.array(fitted["weights"], dtype=float), float(fitted["bias"]), logistic=True)
 
 
 # The constants this scorer had before it was fitted (dense + 0.5 overlap + 0.03 per rank step +
 # 0.45 for the wanted fact - 0.1 short - 0.5 fragment - 0.3 repeat): the fit's baseline.
-HAND_SET = Scorer(np.array([1.0, 0.5, 0.15, 0.0, 0.0, 0.45, -0.1, -0.5, -0.3, 0.0, 0.0]))
+HAND_SET = Scorer(np.array([1.0, 0.5, 0.15, 0.0, 0.0, 0.45, -0.1, -0.5, -0.3, 0.0, 0.0, 0.0]))
 SCORER_FILE = Path(__file__).with_name("sentence_scorer.json")
 SCORER = Scorer.load(SCORER_FILE) if SCORER_FILE.exists() else HAND_SET
 
@@ -135,7 +140,7 @@ def candidates(request: Request) -> list[Candidate]:
     out = []
     for (rank, passage, index, text), terms in zip(found, term_sets):
         row = feature_row(request, passage, rank, index, text, terms, _overlap(terms, weights), said, own, asked)
-        score = float(row @ SCORER.weights + SCORER.bias)
+        score = SCORER.score(row)
         borrowed = bool(_LEAD_WORD.match(text)) and not _answers_its_faq(passage, index)
         out.append(Candidate(text, passage.label, rank, index, score, terms, borrowed, row))
     return sorted(out, key=lambda c: (-c.score, c.rank, c.index))
@@ -145,21 +150,25 @@ def feature_row(request: Request, passage: Passage, rank: int, index: int, text:
                 overlap: float, said: str, own: set[str], asked: frozenset[str]) -> np.ndarray:
     """What is known about one candidate sentence, in the order of `FEATURES`."""
     section_terms = frozenset(lexical.terms(passage.chunk.section))
+    code = index in code_sentences(passage.chunk)
+    wanted = states_wanted_fact(request.question, text)
     return np.array([
         _dense(request, passage, index),
         overlap,
         (PASSAGES_READ - rank) / PASSAGES_READ,
         passage.hit.dense,
         passage.hit.lexical,
-        states_wanted_fact(request.question, text),
+        wanted,
         1.0 if len(text.split()) < 6 else 0.0,  # titles and fragments answer little
         # a headline ("ChatGPT: 80% market share vs ...") states nothing; table cells and list
         # items often end without a stop and still state facts
-        1.0 if passage.chunk.kind == "prose" and not _ENDS_SENTENCE.search(text) else 0.0,
+        1.0 if passage.chunk.kind == "prose" and not code and not _ENDS_SENTENCE.search(text) else 0.0,
         # a follow-up wants something new: a sentence already said, lacking the follow-up's own words
-        1.0 if text in said and not own <= terms else 0.0,
+        # (unless it states the kind of fact asked for: "When was it released?" wants the date again)
+        1.0 if text in said and not own <= terms and wanted < 1.0 else 0.0,
         1.0 if index == 0 else 0.0,
         len(asked & section_terms) / len(asked) if asked else 0.0,  # "section 8", "patent license"
+        1.0 if code else 0.0,
     ])
 
 
