@@ -3,6 +3,7 @@ measured in the same run. Prints a Markdown table (docs/PERFORMANCE.md keeps the
 
     python scripts/bench.py                      # torch, onnx, onnx-int8
     python scripts/bench.py --backends torch --reps 50
+    python scripts/bench.py --backends onnx-int8 --corpus eval/corpus2 --questions eval/corpus2.jsonl
 """
 
 from __future__ import annotations
@@ -112,8 +113,8 @@ def serve_cold(config: Settings) -> tuple[float, float]:
         server.wait(timeout=30)
 
 
-def run_backend(backend: str, reps: int, cold_runs: int, workdir: Path) -> dict[str, object]:
-    config = Settings(corpus=ROOT / "corpus", index=workdir / backend, backend=backend, generator="extractive")
+def run_backend(backend: str, reps: int, cold_runs: int, workdir: Path, corpus: Path) -> dict[str, object]:
+    config = Settings(corpus=corpus, index=workdir / backend, backend=backend, generator="extractive")
     row: dict[str, object] = dict(build(config))
     row.update(warm(config, reps))
     row["rag ask (process start to JSON)"] = ask_cold(config, cold_runs)
@@ -147,10 +148,17 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=100, help="warm repetitions per measure")
     parser.add_argument("--cold-runs", type=int, default=3, help="process starts per cold measure")
     parser.add_argument("--out", type=Path, help="also write the results as JSON")
+    parser.add_argument("--corpus", type=Path, default=ROOT / "corpus", help="the corpus to index and ask")
+    parser.add_argument("--questions", type=Path, help="gold file whose first questions are asked "
+                                                       "(default: six questions on the article)")
     args = parser.parse_args()
+    if args.questions:
+        asked = [json.loads(line) for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
+        QUESTIONS[:] = [item["question"] for item in asked if item.get("question")][:12]
     with tempfile.TemporaryDirectory() as workdir:
-        results = {b: run_backend(b, args.reps, args.cold_runs, Path(workdir)) for b in args.backends.split(",")}
-    print(f"Machine: {machine()}\n")
+        results = {b: run_backend(b, args.reps, args.cold_runs, Path(workdir), args.corpus)
+                   for b in args.backends.split(",")}
+    print(f"Machine: {machine()}; corpus {args.corpus}, {len(QUESTIONS)} questions\n")
     print(table(results))
     if args.out:
         args.out.write_text(json.dumps(results, indent=1))

@@ -25,8 +25,6 @@ from rag.index.search import Index
 from rag.records import Answer, Done, Event, Hit, Retrieved, Thinking, Token
 from rag.settings import Settings
 
-PASSAGES_GIVEN = 5
-
 
 def refusal_text(reason: str) -> str:
     return (f"Sorry, I can't answer that from the knowledge base: {reason}. "
@@ -89,7 +87,10 @@ class Assistant:
         started = time.perf_counter()
         timings: dict[str, float] = {}
         index = self.index()
-        query, query_vector, hits = self.retrieve(question, history, options.top_k or self.top_k, timings)
+        # a session's own top-k is what it gets; otherwise at least what the generator reads
+        wanted = self.generator.passages_wanted
+        k = options.top_k or max(self.top_k, wanted)
+        query, query_vector, hits = self.retrieve(question, history, k, timings)
         yield Retrieved(query, hits)
         verdict = judge(question, hits, index.vocab, self.gate_threshold, query)
         if not verdict.answer:
@@ -99,7 +100,7 @@ class Assistant:
             yield Done(Answer(question, query, text, True, self.generator.name, self.generator_reason,
                               hits=hits, timings_ms=timings))
             return
-        passages = label_passages(hits[:PASSAGES_GIVEN])
+        passages = label_passages(hits[:wanted])
         request = Request(question, query, passages, tuple(history), query_vector,
                           {p.chunk.id: index.sentence_vectors[p.chunk.id] for p in passages},
                           cancel or threading.Event(), options)

@@ -50,7 +50,8 @@ def names(question: str) -> list[Name]:
         text = match.group(1)
         versioned = any(ch.isdigit() for ch in text)
         stems = tuple(lexical.terms(text))
-        if stems and (match.start() != opening or versioned):
+        # a range or a figure ("levels 1-3") names nothing: a name holds a letter
+        if stems and (match.start() != opening or versioned) and any(ch.isalpha() for ch in text):
             found.append(Name(text, stems, versioned))
     return found
 

@@ -69,7 +69,6 @@ def document(source: str, text: str) -> Document:
             if not paragraph[body:].strip():  # a heading line alone
                 question = name if name.endswith("?") else None
                 continue
-            start += body + len(paragraph[body:]) - len(paragraph[body:].lstrip())  # the section's name is its label
         block_path = tuple(p for p in path if p)
         if question is not None:
             # the answer alone: the question line is no sentence to quote, and the key searches it

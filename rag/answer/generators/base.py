@@ -54,6 +54,9 @@ class Generator(ABC):
     happens in `warm_up()`, which `stream` calls if nobody did before."""
 
     name: str = "generator"
+    # How many retrieved passages it is given (an LLM then keeps what fits its token budget):
+    # eight, since a fact often sits in the sixth or seventh passage of a long document.
+    passages_wanted: int = 8
 
     def warm_up(self) -> None:
         """Load whatever the generator needs. Safe to call more than once."""
