@@ -81,10 +81,11 @@ def sent_labels(llm) -> list[str]:
 
 def test_a_passage_budget_drops_the_lowest_ranked_passages(built, llm):
     run(assistant(built, OpenAIGenerator(llm.url, "cite-reasoning")))
-    assert sent_labels(llm) == ["A", "B", "C", "D", "E"]
+    given = sent_labels(llm)
+    assert len(given) > 5 and given == list("ABCDEFGH")[: len(given)], "up to eight passages, not five"
     run(assistant(built, OpenAIGenerator(llm.url, "cite-reasoning", max_prompt_tokens=380)))
     kept = sent_labels(llm)
-    assert 1 <= len(kept) < 5 and kept == ["A", "B", "C", "D", "E"][: len(kept)], "best ranked kept, lowest dropped"
+    assert 1 <= len(kept) < len(given) and kept == given[: len(kept)], "best ranked kept, lowest dropped"
 
 
 @pytest.mark.parametrize("model, says", [
@@ -175,8 +176,9 @@ def test_against_transformers_serve_with_a_tiny_local_model(built, tiny_llama, t
         generator, reason = choose("auto", max_new_tokens=12, reasoning_effort="", llm=LlmServer(url, model=str(tiny_llama)))
         assert generator.name == "openai" and str(tiny_llama) in reason
         events, done = run(assistant(built, generator))
-        assert any(isinstance(e, Token) for e in events) and not done.answer.refused
-        assert done.answer.generator == "openai" and done.answer.text
+        assert any(isinstance(e, Token) for e in events) and done.answer.generator == "openai"
+        # random words cite nothing, so the answer says the knowledge base does not hold one
+        assert done.answer.citations or "not found in the knowledge base" in done.answer.text
     finally:
         process.terminate()
         process.wait(timeout=30)

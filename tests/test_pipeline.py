@@ -46,3 +46,19 @@ def test_an_llm_is_given_eight_passages_and_a_session_top_k_is_kept(article_sett
     assert generator.given == 8
     list(bot.answer("Is ChatGPT open source?", options=Options(top_k=3)))
     assert generator.given == 3
+
+
+class Uncited(Generator):
+    """An LLM that answers from its own memory, citing nothing."""
+
+    name = "uncited"
+
+    def stream(self, request):
+        yield Token("Panels are usually blue.")
+
+
+def test_an_llm_answer_citing_no_passage_shows_as_not_found(built):
+    bot = Assistant(built.index, make(built.embedder), Uncited(), gate_threshold=0.0)
+    answer = bot.ask("How do solar panels work?")
+    assert answer.refused and "not found in the knowledge base" in answer.text
+    assert "blue" not in answer.text

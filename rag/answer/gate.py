@@ -99,8 +99,11 @@ def _beside(given: list[Name]) -> str:
 
 
 def judge(question: str, hits: Sequence[Hit], vocabulary: Collection[str], threshold: float,
-          query: str = "") -> Verdict:
-    """`query` is the question condensed with the conversation (`unsupported` reads both)."""
+          query: str = "", relevance_only: bool = False) -> Verdict:
+    """`query` is the question condensed with the conversation (`unsupported` reads both).
+    `relevance_only`: refuse only the clearly off-topic (a name the corpus never mentions, or no
+    passage relevant enough), for a generator that judges for itself whether the passages hold
+    the answer; the asked-for checks are for the extractive answerer."""
     if not hits:
         return Verdict(False, "the index holds no passages", 0.0)
     best = score(hits)
@@ -109,6 +112,8 @@ def judge(question: str, hits: Sequence[Hit], vocabulary: Collection[str], thres
         return Verdict(False, f"the knowledge base never mentions {', '.join(missing)}", best)
     if best < threshold:
         return Verdict(False, f"no passage is relevant enough ({best:.2f} < {threshold:.2f})", best)
+    if relevance_only:
+        return Verdict(True, "", best)
     lacking = unsupported(question, hits, vocabulary, query)
     if lacking:
         return Verdict(False, f"the passages found {lacking}", best)

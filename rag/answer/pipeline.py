@@ -25,6 +25,8 @@ from rag.index.search import Index
 from rag.records import Answer, Done, Event, Hit, Retrieved, Thinking, Token
 from rag.settings import Settings
 
+NOT_CITED = "it is not found in the knowledge base (the model's answer cites none of its passages)"
+
 
 def refusal_text(reason: str) -> str:
     return (f"Sorry, I can't answer that from the knowledge base: {reason}. "
@@ -92,7 +94,8 @@ class Assistant:
         k = options.top_k or max(self.top_k, wanted)
         query, query_vector, hits = self.retrieve(question, history, k, timings)
         yield Retrieved(query, hits)
-        verdict = judge(question, hits, index.vocab, self.gate_threshold, query)
+        verdict = judge(question, hits, index.vocab, self.gate_threshold, query,
+                        relevance_only=self.generator.judges_support)
         if not verdict.answer:
             text = refusal_text(verdict.reason)
             yield Token(text)
@@ -120,6 +123,11 @@ class Assistant:
         timings["generate"] = _ms(generate_start)
         checked = verify("".join(pieces), given, index.claims)
         timings["total"] = _ms(started)
+        if self.generator.judges_support and not checked.citations:
+            # the model found nothing it could cite: say so, rather than show words with no source
+            yield Done(Answer(question, query, refusal_text(NOT_CITED), True, self.generator.name,
+                              self.generator_reason, hits=hits, thinking="".join(thinking), timings_ms=timings))
+            return
         yield Done(Answer(question, query, checked.text, False, self.generator.name, self.generator_reason,
                           checked.citations, checked.claims, hits, "".join(thinking), checked.unverified,
                           checked.dropped, timings))

@@ -57,6 +57,9 @@ class Generator(ABC):
     # How many retrieved passages it is given (an LLM then keeps what fits its token budget):
     # eight, since a fact often sits in the sixth or seventh passage of a long document.
     passages_wanted: int = 8
+    # An LLM reads the passages and says itself when they lack the answer, so the gate refuses
+    # only the clearly off-topic; the asked-for word rules are for the extractive answerer.
+    judges_support: bool = True
 
     def warm_up(self) -> None:
         """Load whatever the generator needs. Safe to call more than once."""

@@ -269,6 +269,7 @@ def compose(request: Request) -> str:
 class ExtractiveGenerator(Generator):
     name = "extractive"
     passages_wanted = PASSAGES_READ
+    judges_support = False
 
     def stream(self, request: Request) -> Iterator[Thinking | Token]:
         for piece in re.findall(r"\S+\s*", compose(request)):
