@@ -1,10 +1,12 @@
 """The extractive generator: the embedded default, deterministic and CPU-only.
 
-It answers with the one or two sentences of the retrieved passages that best answer the question
-(dense similarity of precomputed sentence vectors, rare-word overlap, and whether the sentence
-states the kind of fact asked for: a date, a price, a ratio, a reason), each followed by the label
-of its passage, and leads a yes/no question with "Yes." or "No.". It never writes a word that is
-not in a passage, so its citations and figures verify by construction.
+It answers with the one or two sentences of the retrieved passages that best answer the question,
+each followed by the label of its passage, and leads a yes/no question with "Yes." or "No.". A
+sentence's score is a logistic model over `FEATURES` (dense similarity of precomputed sentence
+vectors, rare-word overlap, the passage's rank and section, whether it states the kind of fact
+asked for, and what counts against it), fitted on the eval sets' training splits by
+scripts/fit_answer.py into sentence_scorer.json. It never writes a word that is not in a passage,
+so its citations and figures verify by construction.
 """
 
 from __future__ import annotations
