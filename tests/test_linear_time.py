@@ -1,8 +1,8 @@
 """No text-analysis function takes super-linear time on hostile text (issue 14): each runs on
 100 KB and 1 MB of adversarial input (the patterns that made the server freeze: "when is " * N,
-"how long does ... take", "licen...") and must take under 0.3 s on 100 KB and grow at most 25x
-from 100 KB to 1 MB (linear is 10x, quadratic 100x). The ratio, not a tight absolute budget,
-decides, so other jobs on a shared 2-core machine do not fail it.
+"how long does ... take", "licen...") and must take under 50 ms on 100 KB and grow at most 25x
+from 100 KB to 1 MB (linear is 10x, quadratic 100x). Each figure is the best of several runs, and
+a 100 KB figure over budget is measured once more: other jobs on a shared machine only add time.
 
 Each case runs in a forked child with a deadline, so a quadratic function fails in seconds instead
 of hanging the suite for hours.
@@ -24,7 +24,7 @@ from rag.ingest import sentences
 
 pytestmark = pytest.mark.slow
 
-MS_PER_100KB = 300  # far below a freeze; the growth ratio is the real check
+MS_PER_100KB = 50
 MAX_GROWTH = 25
 SIZES = (100_000, 1_000_000)
 PATTERNS = {
@@ -68,6 +68,8 @@ def _timed(name: str, pattern: str, size: int, repeats: int, out) -> None:
     FUNCTIONS[name]("What is gpt-oss and when is it free?")  # warm: imports and caches are not the text's cost
     best = float("inf")
     for _ in range(repeats):
+        question.wanted_kind.cache_clear()  # a cached answer would time nothing on the repeats
+        lexical._terms.cache_clear()
         started = time.perf_counter()
         FUNCTIONS[name](text)
         best = min(best, time.perf_counter() - started)
@@ -93,6 +95,9 @@ def test_linear_time_on_adversarial_text(name):
     slow = []
     for pattern in PATTERNS:
         small = seconds(name, pattern, SIZES[0], deadline=2.0, repeats=3)
+        if small is not None and small > MS_PER_100KB / 1000:
+            again = seconds(name, pattern, SIZES[0], deadline=2.0, repeats=5)
+            small = min(small, again if again is not None else small)
         if small is None or small > MS_PER_100KB / 1000:
             slow.append(f"{pattern!r}: 100 KB took {'over 2 s' if small is None else f'{small * 1000:.0f} ms'}")
             continue

@@ -70,7 +70,8 @@ class Server:
 def running_server(home: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[Server]:
     """`rag serve` on a free loopback port over a copy of the fixture corpus, until the block ends."""
     corpus, index, log = home / "corpus", home / "index", home / "serve.log"
-    shutil.copytree(FIXTURE_CORPUS, corpus)
+    if not corpus.exists():  # a restart over the same home keeps its corpus and index
+        shutil.copytree(FIXTURE_CORPUS, corpus)
     port = free_port()
     command = [sys.executable, "-m", "rag", "serve", "--embedder", "hashing", "--corpus", str(corpus),
                "--index", str(index), "--port", str(port), "--host", "127.0.0.1", *args]
@@ -304,3 +305,23 @@ def test_live_reload_after_reindex_without_restart(server):
     _, (history, sources, _, _) = server.chat(WATTS)
     assert "450 watts" in message_text(history[-1]) and "450 watts" in sources
     assert server.process.poll() is None, "the same server process answered"
+
+
+def test_serve_killed_while_answering_restarts_cleanly(tmp_path):
+    """SIGKILL while a streamed answer is on the wire; the next `rag serve` over the same index
+    starts, reports a healthy index and answers, with nothing to repair by hand."""
+    ask = {"model": "rag-chat", "stream": True, "messages": [{"role": "user", "content": WATTS}]}
+    with running_server(tmp_path) as first:
+        with contextlib.suppress(httpx.HTTPError), first.http() as http, \
+                http.stream("POST", "/v1/chat/completions", json=ask) as reply:
+            assert reply.status_code == 200
+            lines = reply.iter_lines()
+            next(lines)  # the answer has begun
+            first.process.kill()
+            first.process.wait(timeout=15)
+            list(lines)  # the stream breaks off
+    with running_server(tmp_path) as second, second.http() as http:
+        health = http.get("/healthz").json()
+        assert health["status"] == "ok", health
+        reply = http.post("/v1/chat/completions", json={**ask, "stream": False})
+        assert reply.status_code == 200 and "400 watts" in reply.json()["choices"][0]["message"]["content"]

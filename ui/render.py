@@ -45,7 +45,7 @@ THEME_FONTS = ["ui-sans-serif", "system-ui", "sans-serif"]
 # their label and answer number as classes, and this gives them `data-cite`/`data-claim` and
 # `data-answer` as they appear. One delegated listener serves every answer, old and new (Gradio
 # re-renders messages); a click on [A] of answer 2 shows answer 2's passages, not the last's.
-PAGE_JS = """
+PAGE_JS = r"""
 () => {
   const upgrade = () => {
     document.querySelectorAll('.rag-cite:not([data-answer]), .rag-claim:not([data-answer])').forEach((chip) => {

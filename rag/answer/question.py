@@ -19,6 +19,10 @@ from rag.index import lexical
 # --- names ---------------------------------------------------------------------------------------
 
 # A capitalised name ("OpenAI", "Llama", "GPT-5.2") or a model number in any case ("gpt-oss-120b").
+# The most of a question these patterns read. The edges refuse questions over max_question_chars
+# (4,000 by default) before any of this runs; a longer text from a library caller is read only
+# this far, so no input makes the analysis cost more than ~30 ms.
+MAX_ANALYSED_CHARS = 10_000
 _NAME = re.compile(r"(?<![\w-])([A-Z][\w.-]*[A-Z0-9][\w.-]*|[A-Z][a-z]+(?:-[\w]+)*|\w+(?:-\w+)*-\d[\w.-]*)(?![\w-])")
 
 
@@ -44,6 +48,7 @@ class Name:
 def names(question: str) -> list[Name]:
     """The names a question gives. Its first word is capitalised anyway, so it is no name unless
     it holds a digit."""
+    question = question[:MAX_ANALYSED_CHARS]
     found = []
     opening = len(question) - len(question.lstrip())
     for match in _NAME.finditer(question):
@@ -117,6 +122,7 @@ def asked_about(question: str) -> list[Asked]:
     """Each thing the question's form shows it asks about, form words aside. A phrase that runs
     into a stop word has crossed into the clause ("what did Minh do" is no noun phrase), so it is
     dropped."""
+    question = question[:MAX_ANALYSED_CHARS]
     found = []
     for pattern in ASKED_ABOUT:
         for match in pattern.finditer(question):
@@ -189,12 +195,14 @@ _COMPARES = re.compile(r"\b(compared (with|to)|than|versus|vs\.?|relative to)\b"
 
 
 def asks_value(question: str) -> bool:
+    question = question[:MAX_ANALYSED_CHARS]
     return bool(_ASKS_VALUE.search(question)) and not _COMPARES.search(question)
 
 
 @lru_cache(maxsize=1_024)  # the answerer asks once per candidate sentence
 def wanted_kind(question: str) -> Kind | None:
     """The kind of fact the question asks for (a date, a price...), if its form shows one."""
+    question = question[:MAX_ANALYSED_CHARS]
     for kind, asks, states, *weaker in ANSWER_TYPES:
         if asks.search(question):
             return Kind(kind, states, tuple(weaker))
