@@ -43,7 +43,7 @@ def read_gold(path: Path, split: str | None = None) -> list[dict[str, Any]]:
     return items
 
 
-def plain(text: str) -> str:
+def normalised(text: str) -> str:
     """Lowercased, runs of whitespace as one space: how answers and evidence are compared."""
     return re.sub(r"\s+", " ", text).strip().lower()
 
@@ -71,18 +71,18 @@ def run_item(bot: Assistant, item: dict[str, Any]) -> tuple[Answer, tuple[Turn, 
 
 
 def judge_item(item: dict[str, Any], answer: Answer) -> dict[str, Any]:
-    text = plain(answer.text)
+    text = normalised(answer.text)
     result = {"id": item.get("id"), "answerable": bool(item.get("answerable", True)),
               "kind": item.get("kind"), "split": item.get("split"),
               "refused": answer.refused, "unverified": len(answer.unverified)}
     if not result["answerable"]:
         result["correct"] = answer.refused
         return result
-    expect_ok = all(any(plain(alt) in text for alt in group) for group in expect_groups(item))
+    expect_ok = all(any(normalised(alt) in text for alt in group) for group in expect_groups(item))
     result["correct"] = not answer.refused and expect_ok
     result["claims_ok"] = all(marker in answer.text for marker in item.get("claims", []))
-    evidence = plain(item.get("evidence") or "")
-    result["evidence_ok"] = bool(evidence) and any(evidence in plain(shown_passage(c.chunk)) for c in answer.citations)
+    evidence = normalised(item.get("evidence") or "")
+    result["evidence_ok"] = bool(evidence) and any(evidence in normalised(shown_passage(c.chunk)) for c in answer.citations)
     return result
 
 
@@ -94,9 +94,9 @@ def shown_passage(chunk: Chunk) -> str:
 
 def rank_of_evidence(texts: Sequence[str], evidence: str) -> int | None:
     """1-based rank of the first text holding the evidence phrase, or None."""
-    wanted = plain(evidence)
+    wanted = normalised(evidence)
     for rank, text in enumerate(texts, 1):
-        if wanted in plain(text):
+        if wanted in normalised(text):
             return rank
     return None
 
@@ -202,12 +202,16 @@ def format_summary(summary: dict[str, Any]) -> str:
              f"unverified sentences  {summary['unverified_sentences']}",
              f"latency p50 / p95     {summary['latency_ms_p50']:.1f} / {summary['latency_ms_p95']:.1f} ms"]
     for field in ("by_kind", "by_split"):
-        for value, group in summary.get(field, {}).items():
-            lines.append(f"  {value:<19} " + "  ".join(
-                f"{name.replace('_', ' ')} {score:.1%}" if isinstance(score, float) else f"{name.replace('_', ' ')} {score}"
-                for name, score in group.items()))
+        lines.extend(_group_line(value, group) for value, group in summary.get(field, {}).items())
     for mode, metrics in summary["retrieval"].items():
         lines.append(f"retrieval {mode:<7}     " + "  ".join(f"{k} {v:.3f}" for k, v in metrics.items()))
     if summary["failures"]:
         lines.append("failed items          " + ", ".join(str(f) for f in summary["failures"]))
     return "\n".join(lines)
+
+
+def _group_line(value: str, group: dict[str, Any]) -> str:
+    """"  near-miss  items 14  refusal accuracy 50.0%": shares as percentages, counts as they are."""
+    shown = (f"{name.replace('_', ' ')} {score:.1%}" if isinstance(score, float) else f"{name.replace('_', ' ')} {score}"
+             for name, score in group.items())
+    return f"  {value:<19} " + "  ".join(shown)

@@ -55,7 +55,7 @@ def rows_of(bot, recorder: Recorder, item: dict) -> tuple[np.ndarray, np.ndarray
         return None
     groups = evaluate.expect_groups(item)
     candidates = extractive.candidates(recorder.last)
-    labels = np.array([all(any(evaluate.plain(alt) in evaluate.plain(c.text) for alt in group) for group in groups)
+    labels = np.array([all(any(evaluate.normalised(alt) in evaluate.normalised(c.text) for alt in group) for group in groups)
                        for c in candidates], dtype=float)
     if not len(candidates) or not labels.any():
         return None

@@ -194,7 +194,7 @@ def code_sentences(chunk: Chunk) -> frozenset[int]:
         return frozenset(range(len(chunk.sentences)))
     fenced, inside, position = [], False, 0
     for line in sentences.lines_of(chunk.text):
-        if line.lstrip().startswith(("```", "~~~")):
+        if line.lstrip().startswith(sentences.FENCES):
             inside = not inside
             if inside:
                 fenced.append([position, len(chunk.text)])

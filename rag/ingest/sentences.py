@@ -17,6 +17,7 @@ _BOUNDARY = re.compile(r"[.!?][*_\"')\]]*(?:\s+\[\d+\])*(?=\s+(?!\[\d+\])[\"'*_(
 _NO_BREAK = re.compile(r"(?:\b(?:vs|e\.g|i\.e|etc|Mr|Mrs|Dr|St|approx|No|Inc|Ltd|U\.S)\.)$", re.I)
 _ABBREVIATION_REACH = 8  # the longest abbreviation above, "approx", plus a separator
 _MARKUP = re.compile(r"^(?:#{1,6}\s+|[-*+]\s+|\d+[.)]\s+|>\s*)")
+FENCES = ("```", "~~~")  # the lines that open and close a Markdown code block
 _NUMBERING = re.compile(r"\s*\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-z])[.)]\Z")
 # A line that starts a unit of its own instead of continuing the one above.
 _OPENS_UNIT = re.compile(r"^\s*(?:#{1,6}\s|[-*+•o]\s|\d+[.)]\s|\([a-z0-9]{1,3}\)\s|>|\|)")
@@ -64,19 +65,18 @@ def lines_of(text: str) -> list[str]:
 def units(text: str) -> list[tuple[int, int]]:
     """(start, end) of each unit of a multi-line block: runs of lines, where a line continues the
     one above unless it is blank-separated or opens a list item, heading, quote or table row."""
-    found, position = [], 0
+    found, position, continuing = [], 0, False
     for line in lines_of(text):
         body = line.rstrip("\n")
         if not body.strip():
-            position += len(line)
-            found.append(None)
-            continue
-        if found and found[-1] is not None and not _OPENS_UNIT.match(body):
+            continuing = False
+        elif continuing and not _OPENS_UNIT.match(body):
             found[-1] = (found[-1][0], position + len(body))
         else:
             found.append((position, position + len(body)))
+            continuing = True
         position += len(line)
-    return [unit for unit in found if unit is not None]
+    return found
 
 
 def split_lines(text: str, offset: int = 0, skip_headings: bool = True) -> list[tuple[int, int]]:
@@ -94,7 +94,7 @@ def code_lines(text: str, offset: int = 0) -> list[tuple[int, int]]:
     for line in lines_of(text):
         body = line.rstrip("\n")
         stripped = body.strip()
-        if stripped and not stripped.startswith(("```", "~~~")):
+        if stripped and not stripped.startswith(FENCES):
             lead = len(body) - len(body.lstrip())
             spans.append((offset + position + lead, offset + position + len(body.rstrip())))
         position += len(line)
