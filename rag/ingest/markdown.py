@@ -57,6 +57,12 @@ def _span(starts: list[int], text: str, line_map: list[int]) -> tuple[int, int]:
     return start, start + len(text[start:end].rstrip())  # drop trailing newlines; linear, not quadratic
 
 
+def heading_path(path: list[str], level: int, heading: str) -> list[str]:
+    """The heading path once a heading of `level` (1 = top) starts: deeper ones close, a skipped
+    level stays empty."""
+    return path[: level - 1] + [""] * (level - 1 - len(path)) + [heading]
+
+
 def claim_definitions(text: str) -> tuple[Claim, ...]:
     """Claims from the lines of a source list: "- [1] Papers - Currently, ..." -> Claim("[1]", ...)."""
     claims = []
@@ -79,7 +85,7 @@ def parse(text: str) -> tuple[str, tuple[Block, ...], tuple[Claim, ...]]:
         if tok.type == "heading_open":
             level, heading = int(tok.tag[1]), tokens[i + 1].content.strip()
             title = title or heading
-            path = path[: level - 1] + [""] * (level - 1 - len(path)) + [heading]
+            path = heading_path(path, level, heading)
             in_sources = bool(SOURCE_LIST_TITLES.match(heading))
             faq = Block(tuple(p for p in path if p), *_span(starts, text, tok.map), "faq", heading) \
                 if heading.endswith("?") and level > 1 else None

@@ -65,7 +65,7 @@ def document(source: str, text: str) -> Document:
         heading = heading_of(paragraph)
         if heading is not None:
             level, name, body = heading
-            path = path[: level - 1] + [""] * (level - 1 - len(path)) + [name]
+            path = markdown.heading_path(path, level, name)
             if not paragraph[body:].strip():  # a heading line alone
                 question = name if name.endswith("?") else None
                 continue

@@ -139,9 +139,12 @@ def candidates(request: Request) -> list[Candidate]:
     said = " ".join(turn.text for turn in request.history if turn.role == "assistant")
     own = {t for t, w in _importance(request).items() if w == 1.0}  # the question's own words
     asked = frozenset(lexical.terms(request.question))
+    in_section = {p.label: len(asked & frozenset(lexical.terms(p.chunk.section))) / len(asked) if asked else 0.0
+                  for p in request.passages[:PASSAGES_READ]}  # "section 8", "patent license": once a passage
     out = []
     for (rank, passage, index, text), terms in zip(found, term_sets):
-        row = feature_row(request, passage, rank, index, text, terms, _overlap(terms, weights), said, own, asked)
+        row = feature_row(request, passage, rank, index, text, terms, _overlap(terms, weights), said, own,
+                          in_section[passage.label])
         score = SCORER.score(row)
         borrowed = bool(_LEAD_WORD.match(text)) and not _answers_its_faq(passage, index)
         out.append(Candidate(text, passage.label, rank, index, score, terms, borrowed, row))
@@ -149,9 +152,8 @@ def candidates(request: Request) -> list[Candidate]:
 
 
 def feature_row(request: Request, passage: Passage, rank: int, index: int, text: str, terms: frozenset[str],
-                overlap: float, said: str, own: set[str], asked: frozenset[str]) -> np.ndarray:
+                overlap: float, said: str, own: set[str], section_overlap: float) -> np.ndarray:
     """What is known about one candidate sentence, in the order of `FEATURES`."""
-    section_terms = frozenset(lexical.terms(passage.chunk.section))
     code = index in code_sentences(passage.chunk)
     wanted = states_wanted_fact(request.question, text)
     return np.array([
@@ -169,7 +171,7 @@ def feature_row(request: Request, passage: Passage, rank: int, index: int, text:
         # (unless it states the kind of fact asked for: "When was it released?" wants the date again)
         1.0 if text in said and not own <= terms and wanted < 1.0 else 0.0,
         1.0 if index == 0 else 0.0,
-        len(asked & section_terms) / len(asked) if asked else 0.0,  # "section 8", "patent license"
+        section_overlap,
         1.0 if code else 0.0,
     ])
 
