@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from rag.index import lexical
 from rag.ingest.chunker import readable_sentences
-from rag.ingest.sentences import ends as sentence_ends
 from rag.records import Citation, Claim, Passage
 
 LABEL = re.compile(r"\[([A-Z]{1,2})\]")
@@ -22,6 +21,10 @@ MARKER = re.compile(r"\[\d+\]")
 CITE_GROUP = r"(?:\s*\[(?:[A-Z]{1,2}|\d+)\])*"
 # An answer sentence ends at . ! or ?, with the citations after it, before a capital or the end.
 _SENTENCE_END = re.compile(r"[.!?]" + CITE_GROUP + r"(?=\s+[\"'*(]*[A-Z0-9$]|\s*$)")
+# ... unless the stop ends one of these; only the few characters before a stop can hold one, so
+# a line full of "e.g." stays linear.
+_NO_BREAK = re.compile(r"(?:\b(?:vs|e\.g|i\.e|etc|Mr|Mrs|Dr|St|approx|No|Inc|Ltd|U\.S)\.)$", re.I)
+_ABBREVIATION_REACH = 8  # the longest abbreviation above, "approx", plus a separator
 FIGURE = re.compile(r"\$?\d+(?:[.,]\d+)*(?:\s?(?:%|x\b|percent|[mb]\b|gb\b|k\b))?", re.I)
 CLAIM_OVERLAP = 0.6  # share of a claim's words a sentence must restate to carry its marker
 
@@ -38,7 +41,9 @@ class Verified:
 def split_answer(text: str) -> list[str]:
     """Answer sentences, each with the citation labels and claim markers that follow it."""
     sentences, start = [], 0
-    for match in sentence_ends(text, _SENTENCE_END):
+    for match in _SENTENCE_END.finditer(text):
+        if _NO_BREAK.search(text[max(start, match.start() - _ABBREVIATION_REACH):match.start() + 1]):
+            continue
         if text[start:match.end()].strip():
             sentences.append(text[start:match.end()].strip())
         start = match.end()

@@ -69,8 +69,8 @@ def _cut_point(text: str, start: int, limit: int, hard_end: int, rows: bool) -> 
         return end
     window = text[start:end]
     best = window.rfind("\n") + 1 if rows else 0
-    for match in () if rows else sentences.ends(window):  # the splitter's own ends: "[1]" stays
-        best = match.end()
+    if not rows:  # the splitter's own ends ("[1]" stays); its last span is the cut-off remainder
+        best = max((sentence_end for _, sentence_end in sentences.split(window)[:-1]), default=0)
     if best == 0:
         space = max(window.rfind(" ", limit // 2), window.rfind("\n", limit // 2))
         best = space if space > 0 else len(window)

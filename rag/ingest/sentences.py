@@ -1,8 +1,8 @@
 """Sentence spans: where a block's text splits into sentences, as (start, end) offsets.
 
-A rule-based splitter, kept deliberately small: it breaks after ., ! or ? followed by a space and
-an upper-case letter, digit, quote or markup, keeps a trailing claim marker ("... globally. [1]")
-with its sentence, and never breaks inside "vs." or "e.g." or a number such as "$1.75".
+Sentences are split by sentencex (Wikimedia's segmenter: linear time, abbreviations such as
+"e.g." and "vs.", figures such as "$1.75", a trailing claim marker "... globally. [1]" kept with
+its sentence); docs/RETRIEVAL.md has the measurement that chose it over our own regexes and pysbd.
 Hard-wrapped text is unwrapped: a line continues the sentence of the line above unless it opens
 a list item, a heading, a quote or a table row (a licence wrapped at 72 columns is not one
 "sentence" per line). Code is the exception: each of its lines is a unit of its own.
@@ -11,40 +11,30 @@ a list item, a heading, a quote or a table row (a licence wrapped at 72 columns 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-_BOUNDARY = re.compile(r"[.!?][*_\"')\]]*(?:\s+\[\d+\])*(?=\s+(?!\[\d+\])[\"'*_(\[]*[A-Z0-9$])")
-_NO_BREAK = re.compile(r"(?:\b(?:vs|e\.g|i\.e|etc|Mr|Mrs|Dr|St|approx|No|Inc|Ltd|U\.S)\.)$", re.I)
-_ABBREVIATION_REACH = 8  # the longest abbreviation above, "approx", plus a separator
+from sentencex import get_sentence_boundaries
+
 _MARKUP = re.compile(r"^(?:#{1,6}\s+|[-*+]\s+|\d+[.)]\s+|>\s*)")
 FENCES = ("```", "~~~")  # the lines that open and close a Markdown code block
-_NUMBERING = re.compile(r"\s*\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-z])[.)]\Z")
+_NUMBERING = re.compile(r"\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-z])[.)]")
 # A line that starts a unit of its own instead of continuing the one above.
 _OPENS_UNIT = re.compile(r"^\s*(?:#{1,6}\s|[-*+•o]\s|\d+[.)]\s|\([a-z0-9]{1,3}\)\s|>|\|)")
 
 
 def split(text: str, offset: int = 0) -> list[tuple[int, int]]:
-    """Sentence spans of one line or paragraph of `text`, shifted by `offset`."""
+    """Sentence spans of one line or paragraph of `text`, shifted by `offset`, as sentencex
+    (Wikimedia's segmenter, docs/RETRIEVAL.md) finds them; a span ends at its last mark, not at
+    the spaces after it."""
     spans, start = [], 0
-    for match in ends(text):
-        if _NUMBERING.match(text, start, match.end()):
+    for boundary in get_sentence_boundaries("en", text):
+        end = boundary["end_index"]
+        if _NUMBERING.fullmatch(text[start:end].strip()):
             continue  # "3." opening a numbered section is not a sentence
-        spans.append((start, match.end()))
-        start = match.end()
-    spans.append((start, len(text)))
-    return [(offset + a + _lead(text[a:b]), offset + b) for a, b in spans if text[a:b].strip()]
-
-
-def ends(text: str, boundary: re.Pattern = _BOUNDARY) -> Iterator[re.Match]:
-    """The matches of `boundary` (by default this module's: a stop, closing marks and any claim
-    markers such as "[1]") in `text` that end a sentence: not the period of "vs." or "e.g.".
-    Only the last few characters before a match can hold an abbreviation: looking at the whole
-    sentence so far would make a line full of "e.g." quadratic."""
-    start = 0
-    for match in boundary.finditer(text):
-        if not _NO_BREAK.search(text[max(start, match.start() - _ABBREVIATION_REACH):match.start() + 1]):
-            yield match
-            start = match.end()
+        spans.append((start, end))
+        start = end
+    if start < len(text):
+        spans.append((start, len(text)))
+    return [(offset + a + _lead(text[a:b]), offset + a + len(text[a:b].rstrip())) for a, b in spans if text[a:b].strip()]
 
 
 def _lead(piece: str) -> int:
