@@ -201,3 +201,19 @@ def test_a_yes_from_an_faq_is_not_lent_to_another_question(headline_bot):
     answer = headline_bot.ask("How many birds do turbines kill compared with buildings and cars?")
     assert "birds" in answer.text
     assert not answer.text.startswith("Yes")
+
+
+
+def test_an_elliptical_follow_up_wants_the_kind_of_fact_asked_before():
+    import threading
+
+    from rag.answer.generators.base import Request
+    from rag.answer.generators.extractive import kind_source, states_wanted_fact
+
+    follow_up = Request("and the open ones?", "what share do closed models have? and the open ones?", (), (),
+                        None, {}, threading.Event())
+    assert kind_source(follow_up) == follow_up.query  # it shows no kind of its own: a share, as before
+    assert states_wanted_fact(kind_source(follow_up), "Open models hold 20% of the market.") == 1.0
+    own = Request("when did they open it?", "what share do closed models have? when did they open it?", (), (),
+                  None, {}, threading.Event())
+    assert kind_source(own) == own.question  # a question that shows its kind keeps it

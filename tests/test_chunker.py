@@ -293,3 +293,13 @@ def test_unusual_line_separators_keep_spans_exact(separator):
     text = f"# T\n\nFirst para{separator}with an odd separator.\n\n## H\n\nThird para here.\n"
     chunks = chunk(document(text), 900)
     assert [c.text for c in chunks] == [f"First para{separator}with an odd separator.", "Third para here."]
+
+
+def test_what_the_indexes_see_names_the_document():
+    """A clause deep in a licence never says "Apache"; a question about "the apache licence"
+    should still find it, so the indexes read the file's name with every passage."""
+    from rag.ingest.chunker import search_text
+    from rag.records import Chunk
+
+    clause = Chunk("id", "licences/apache-license_2.0.txt", "1. Definitions.", '"Legal Entity" shall mean ...', 0, 29)
+    assert search_text(clause).splitlines()[:2] == ["apache license 2.0", "1. Definitions."]

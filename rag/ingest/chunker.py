@@ -11,6 +11,7 @@ import hashlib
 import re
 from collections.abc import Iterator
 from functools import lru_cache
+from pathlib import PurePosixPath
 
 from rag.ingest import markdown, sentences
 from rag.records import Block, Chunk, Document
@@ -227,6 +228,12 @@ def _table_cells(chunk: Chunk) -> list[tuple[int, str]]:
 
 
 def search_text(chunk: Chunk) -> str:
-    """What the dense and lexical indexes see of a chunk: its section path, then its words."""
+    """What the dense and lexical indexes see of a chunk: the document it is from (its file name
+    as words: "apache-license-2.0.txt" -> "apache license 2.0"), its section path, then its words.
+    A passage deep in a document seldom repeats what the document is about."""
     body = "\n".join(readable_sentences(chunk)) if chunk.kind == "table" else plain(chunk.text)
-    return f"{chunk.section}\n{body}"
+    return f"{document_words(chunk.source)}\n{chunk.section}\n{body}"
+
+
+def document_words(source: str) -> str:
+    return re.sub(r"[-_]+", " ", PurePosixPath(source).stem)

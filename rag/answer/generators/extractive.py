@@ -155,7 +155,7 @@ def feature_row(request: Request, passage: Passage, rank: int, index: int, text:
                 overlap: float, said: str, own: set[str], section_overlap: float) -> np.ndarray:
     """What is known about one candidate sentence, in the order of `FEATURES`."""
     code = index in code_sentences(passage.chunk)
-    wanted = states_wanted_fact(request.question, text)
+    wanted = states_wanted_fact(kind_source(request), text)
     return np.array([
         _dense(request, passage, index),
         overlap,
@@ -183,6 +183,13 @@ def shown(candidate: Candidate) -> str:
         return candidate.text
     rest = _LEAD_WORD.sub("", candidate.text, count=1)
     return rest[:1].upper() + rest[1:]
+
+
+def kind_source(request: Request) -> str:
+    """The text whose form shows the kind of fact wanted: the question, or for an elliptical
+    follow-up that shows none ("and the open-weight ones?"), the question condensed with the
+    turns before it, which asked for a share."""
+    return request.question if wanted_kind(request.question) else request.query
 
 
 def states_wanted_fact(question: str, sentence: str) -> float:
@@ -236,7 +243,7 @@ def choose(ranked: list[Candidate], request: Request) -> list[Candidate]:
     if not ranked:
         return []
     best = ranked[0]
-    extra = _fuller_fact(best, ranked, request.question) or _leader(best, ranked) \
+    extra = _fuller_fact(best, ranked, kind_source(request)) or _leader(best, ranked) \
         or _follower(best, ranked, request.question) or _supporter(best, ranked, request)
     chosen = [best, extra] if extra is not None else [best]
     return sorted(chosen[:MAX_SENTENCES], key=lambda c: (c.rank, c.index))
