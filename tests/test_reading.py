@@ -119,3 +119,38 @@ def test_a_readme_drops_its_badges_and_quotes_its_commands(tmp_path):
     assert "tool turns XML into dictionaries, and it was written to be small and fast." in every
     install = [s for c in chunks if c.section == "Installation" for s in readable_sentences(c)]
     assert "$ pip install tool" in install and not any("```" in s for s in install)
+
+
+NEWS = """\
+GNU zipper NEWS
+
+* Noteworthy changes in release 1.7 (2016-04-26) [stable]
+
+** Changes in behavior
+
+  The output file is now removed when compression fails halfway.
+
+* Noteworthy changes in release 1.6 (2013-06-09) [stable]
+
+** New features
+
+  zipper now accepts the --keep (-k) option, for consistency with tools
+  like xz and lzip.  It keeps the input files instead of removing them.
+"""
+
+
+def test_a_changelog_answer_names_the_release_its_heading_gives(tmp_path):
+    """A NEWS file states the release once, in the heading above its changes: asked which release
+    brought a change, the answer shows that heading, and the citation verifies its figures."""
+    from rag.service import assistant, builder
+    from rag.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "zipper-NEWS.txt").write_text(NEWS, encoding="utf-8")
+    settings = Settings(corpus=corpus, index=tmp_path / "index", embedder="hashing", generator="extractive")
+    builder(settings).run()
+    answer = assistant(settings).ask("which zipper release added the --keep option")
+    assert not answer.refused, answer.text
+    assert "release 1.6" in answer.text and "--keep" in answer.text
+    assert answer.citations and not answer.unverified

@@ -106,7 +106,8 @@ def verify(text: str, passages: Sequence[Passage], claims: Mapping[str, Claim]) 
         markers = [m for c in chunks for m in c.claims if m in claims and restates(sentence, claims[m])]
         sentence = _with_markers(sentence, list(dict.fromkeys(markers)))
         stated = figures(sentence)
-        if stated and not all(any(_supported(f, c.text) for c in chunks) for f in stated):
+        # a figure may come from the passage's heading ("release 1.6"), shown with the passage
+        if stated and not all(any(_supported(f, f"{c.section}\n{c.text}") for c in chunks) for f in stated):
             unverified.append(sentence)
         out.append(sentence)
         for label in labels:

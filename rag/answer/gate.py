@@ -32,7 +32,7 @@ PASSAGES_JUDGED = 3
 # not. A reason or a piece of hardware is stated in too many ways to check this way, and "how big"
 # may ask for a share as well as a model size.
 CHECKED_KINDS = {"volume": "token volume", "ratio": "ratio", "license": "licence", "date": "date", "duration": "duration",
-                 "percent": "percentage", "price": "price", "count": "number"}
+                 "percent": "percentage", "price": "price", "count": "number", "version": "version number"}
 
 
 @dataclass(frozen=True)

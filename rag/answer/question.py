@@ -162,6 +162,10 @@ ANSWER_TYPES = [
     ("date", re.compile(r"\bwhen (did|was|were|will|has|had)\b|^(?>.*?\bwhen is\b).*\b(expected|due|released|launched)\b|"
                         r"\bwhat (year|date|month)\b|\bsince when\b|\bhow long (ago|since)\b|\bhow long had\b", re.I | re.S),
      re.compile(rf"\b({_MONTHS}|q[1-4])\b", re.I), re.compile(r"\b(19|20)\d\d\b")),
+    # "which gzip release added --keep?", "introduced in what version": a changelog states it in
+    # the heading above the change ("Noteworthy changes in release 1.6").
+    ("version", re.compile(r"\b(?:what|which)\s+(?:[\w.-]+\s+)?(?:versions?|releases?)\b|\bversion numbers?\b", re.I),
+     re.compile(r"\b\d+\.\d+(?:\.\d+)*\b")),
     ("percent", re.compile(r"\b(share|percent|percentage|how close|how accurate|how much more accurate|fraction)\b", re.I),
      re.compile(r"\d+(\.\d+)?\s?%")),
     ("duration", re.compile(r"^(?>.*?\bhow long (does|did|will|would|should)\b).*\btake\b|\bhow long to\b", re.I | re.S),

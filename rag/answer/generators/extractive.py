@@ -23,7 +23,7 @@ import numpy as np
 from rag.answer.generators.base import Generator, Request
 from rag.answer.question import wanted_kind
 from rag.index import lexical
-from rag.ingest.chunker import code_sentences, readable_sentences
+from rag.ingest.chunker import SECTION_SEPARATOR, code_sentences, readable_sentences
 from rag.records import Passage, Thinking, Token
 
 PASSAGES_READ = 5  # sentences come from the best five passages only
@@ -44,7 +44,7 @@ FAQ_MATCH = 0.8  # a question this close to an FAQ question is that question, so
 
 
 FEATURES = ("dense", "overlap", "passage_rank", "passage_dense", "passage_coverage", "states_wanted_fact",
-            "short", "fragment", "repeat", "first_in_passage", "section_overlap", "code")
+            "short", "fragment", "repeat", "first_in_passage", "section_overlap", "code", "heading_states_fact")
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class Scorer:
 
 # The constants this scorer had before it was fitted (dense + 0.5 overlap + 0.03 per rank step +
 # 0.45 for the wanted fact - 0.1 short - 0.5 fragment - 0.3 repeat): the fit's baseline.
-HAND_SET = Scorer(np.array([1.0, 0.5, 0.15, 0.0, 0.0, 0.45, -0.1, -0.5, -0.3, 0.0, 0.0, 0.0]))
+HAND_SET = Scorer(np.array([1.0, 0.5, 0.15, 0.0, 0.0, 0.45, -0.1, -0.5, -0.3, 0.0, 0.0, 0.0, 0.0]))
 SCORER_FILE = Path(__file__).with_name("sentence_scorer.json")
 SCORER = Scorer.load(SCORER_FILE) if SCORER_FILE.exists() else HAND_SET
 
@@ -83,6 +83,7 @@ class Candidate:
     score: float
     terms: frozenset[str]
     borrowed_lead: bool = False  # opens with "Yes,"/"No," that answered its FAQ's question, not this one
+    heading: str = ""  # the heading above it that states the fact asked for, when it does not itself
     features: np.ndarray | None = field(default=None, compare=False)  # its `feature_row`, for fitting
 
 
@@ -147,7 +148,8 @@ def candidates(request: Request) -> list[Candidate]:
                           in_section[passage.label])
         score = SCORER.score(row)
         borrowed = bool(_LEAD_WORD.match(text)) and not _answers_its_faq(passage, index)
-        out.append(Candidate(text, passage.label, rank, index, score, terms, borrowed, row))
+        heading = heading_stating(kind_source(request), passage.chunk.section) if row[5] < 1.0 else ""
+        out.append(Candidate(text, passage.label, rank, index, score, terms, borrowed, heading, row))
     return sorted(out, key=lambda c: (-c.score, c.rank, c.index))
 
 
@@ -173,16 +175,28 @@ def feature_row(request: Request, passage: Passage, rank: int, index: int, text:
         1.0 if index == 0 else 0.0,
         section_overlap,
         1.0 if code else 0.0,
+        1.0 if wanted < 1.0 and heading_stating(kind_source(request), passage.chunk.section) else 0.0,
     ])
 
 
 def shown(candidate: Candidate) -> str:
     """The sentence as the answer shows it: a borrowed "Yes, " or "No, " is dropped, since it
-    answered another question ("Does OpenAI have any open-source models?") than the one asked."""
-    if not candidate.borrowed_lead:
-        return candidate.text
-    rest = _LEAD_WORD.sub("", candidate.text, count=1)
-    return rest[:1].upper() + rest[1:]
+    answered another question ("Does OpenAI have any open-source models?") than the one asked;
+    the heading that states the fact asked for leads it ("Noteworthy changes in release 1.6
+    (2013-06-09): gzip now accepts the --keep option.")."""
+    text = candidate.text
+    if candidate.borrowed_lead:
+        rest = _LEAD_WORD.sub("", text, count=1)
+        text = rest[:1].upper() + rest[1:]
+    return f"{candidate.heading}: {text}" if candidate.heading else text
+
+
+def heading_stating(question: str, section: str) -> str:
+    """The nearest heading of a section path that states the kind of fact the question wants."""
+    wanted = wanted_kind(question)
+    if wanted is None:
+        return ""
+    return next((h for h in reversed(section.split(SECTION_SEPARATOR)) if wanted.stated_in(h) == 1.0), "")
 
 
 def kind_source(request: Request) -> str:
