@@ -52,7 +52,7 @@ def names(question: str) -> list[Name]:
     found = []
     opening = len(question) - len(question.lstrip())
     for match in _NAME.finditer(question):
-        text = match.group(1)
+        text = match.group(1).rstrip(".-")  # "XXE." ends a sentence: the name is "XXE"
         versioned = any(ch.isdigit() for ch in text)
         stems = tuple(lexical.terms(text))
         # a range or a figure ("levels 1-3") names nothing: a name holds a letter
