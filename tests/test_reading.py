@@ -154,3 +154,58 @@ def test_a_changelog_answer_names_the_release_its_heading_gives(tmp_path):
     assert not answer.refused, answer.text
     assert "release 1.6" in answer.text and "--keep" in answer.text
     assert answer.citations and not answer.unverified
+
+
+RST_README = """\
+=========
+widgetlib
+=========
+
+.. image:: https://img.shields.io/pypi/v/widgetlib.svg
+
+widgetlib makes widgets. It is small and fast.
+
+Installation
+============
+
+Install it with pip::
+
+    $ pip install widgetlib
+
++--------+-------+
+| Option | Value |
++========+=======+
+| speed  | fast  |
++--------+-------+
+
+.. include:: {secret}
+
+.. raw:: html
+
+   <p>raw markup never shows</p>
+"""
+
+
+def test_a_restructured_text_readme_reads_as_sections_commands_and_tables(tmp_path):
+    secret = tmp_path / "outside.txt"
+    secret.write_text("the outside secret", encoding="utf-8")
+    document, chunks = chunks_of(tmp_path, "README.rst", RST_README.format(secret=secret))
+    assert document.title == "widgetlib"
+    sections = sentences_by_section(chunks)
+    assert sections["widgetlib"] == ["widgetlib makes widgets.", "It is small and fast."]
+    assert "$ pip install widgetlib" in sections["Installation"]
+    assert any(c.kind == "table" and "fast" in c.text for c in chunks)
+    # neither an include of a file outside the corpus nor raw markup reaches the index
+    assert "outside secret" not in document.text and "raw markup" not in document.text
+    assert "shields.io" not in document.text
+
+
+def test_restructured_text_that_docutils_cannot_render_is_still_read(tmp_path, monkeypatch):
+    from rag.ingest import restructured
+
+    def fails(text):
+        raise ValueError("docutils gave up")
+
+    monkeypatch.setattr(restructured, "to_html", fails)
+    document, chunks = chunks_of(tmp_path, "broken.rst", "Title\n=====\n\nThe text after it still counts.\n")
+    assert any("still counts" in c.text for c in chunks)  # read as plain text, not skipped

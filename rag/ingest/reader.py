@@ -1,7 +1,7 @@
 """Reading the corpus folder: which files become `Document`s, and why the others are skipped.
 
 Markdown and plain text keep the file's text (spans map into it); HTML becomes extracted text
-(`rag.ingest.html`). Nothing outside the corpus folder is opened: links leaving it, hidden entries and
+(`rag.ingest.html`), and so does reStructuredText, rendered to HTML first (`rag.ingest.restructured`). Nothing outside the corpus folder is opened: links leaving it, hidden entries and
 special files are skipped with a reason that the index report and manifest keep.
 """
 
@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import CorpusError
-from rag.ingest import html, markdown, plaintext
+from rag.ingest import html, markdown, plaintext, restructured
 from rag.records import Document
 
 MARKDOWN = {".md", ".markdown"}
 TEXT = {".txt"}
 HTML = {".html", ".htm"}
-SUFFIXES = MARKDOWN | TEXT | HTML
+RESTRUCTURED = {".rst"}
+SUFFIXES = MARKDOWN | TEXT | HTML | RESTRUCTURED
 # Line breaks that str.splitlines() sees and markdown-it does not; replaced one-for-one by a space
 # so line maps agree and every offset still points at the same place in the file.
 ODD_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
@@ -196,12 +197,14 @@ def _verified(file: SourceFile) -> bytes:
 
 def read(file: SourceFile) -> Document:
     """Parse a file into a `Document`. For Markdown and text, `Document.text` is the file's text;
-    for HTML it is the text extracted from it."""
+    for HTML and reStructuredText it is the text extracted from the page."""
     text = decode(_verified(file))
     suffix = file.path.suffix.lower()
     if suffix in HTML:
         return html.document(file.source, text)
     text = ODD_BREAKS.sub(" ", text)
+    if suffix in RESTRUCTURED:
+        return restructured.document(file.source, text)
     if suffix in MARKDOWN:
         title, blocks, claims = markdown.parse(text)
         return Document(file.source, text, title or Path(file.source).stem, blocks, claims)
