@@ -17,7 +17,7 @@ import numpy as np
 
 from rag.errors import IndexMismatch
 from rag.index import dense, lexical, store
-from rag.ingest.chunker import search_text
+from rag.ingest.chunker import document_words, search_text
 from rag.records import Chunk, Claim, Hit
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: rank 1 counts ~2x rank 60, not 60x
@@ -27,7 +27,11 @@ FUSION = "score"
 
 
 def chunk_terms(chunk: Chunk) -> list[str]:
-    return lexical.terms(search_text(chunk) + "\n" + chunk.key)
+    """The words BM25 and the gate see of a chunk: its search text, its FAQ key, and the name of
+    its file, since a passage deep in a document seldom repeats what the document is about (a
+    clause of "apache-license-2.0.txt" never says "Apache"). The file name stays out of what is
+    embedded, so a renamed file keeps its vectors."""
+    return lexical.terms(f"{document_words(chunk.source)}\n{search_text(chunk)}\n{chunk.key}")
 
 
 def _key_table(rows: Sequence[dict[str, Any]], field: str = "key_rows") -> tuple[np.ndarray, np.ndarray]:

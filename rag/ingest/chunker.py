@@ -228,12 +228,11 @@ def _table_cells(chunk: Chunk) -> list[tuple[int, str]]:
 
 
 def search_text(chunk: Chunk) -> str:
-    """What the dense and lexical indexes see of a chunk: the document it is from (its file name
-    as words: "apache-license-2.0.txt" -> "apache license 2.0"), its section path, then its words.
-    A passage deep in a document seldom repeats what the document is about."""
+    """What the dense and lexical indexes see of a chunk: its section path, then its words."""
     body = "\n".join(readable_sentences(chunk)) if chunk.kind == "table" else plain(chunk.text)
-    return f"{document_words(chunk.source)}\n{chunk.section}\n{body}"
+    return f"{chunk.section}\n{body}"
 
 
 def document_words(source: str) -> str:
+    """A file's name as words ("apache-license-2.0.txt" -> "apache license 2.0")."""
     return re.sub(r"[-_]+", " ", PurePosixPath(source).stem)
