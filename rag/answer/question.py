@@ -75,7 +75,8 @@ choices alternative alternatives one ones way ways volume volumes length duratio
 quantity capacity count
 """.split())
 # Nouns that judge or relate rather than name a thing; an answer seldom repeats them: "What are the
-# downsides of self-hosting?" is answered by "the hidden cost ... is the need for expertise".
+# downsides of self-hosting?" is answered by "the hidden cost ... is the need for expertise". This
+# narrows the asked-about check rather than adding one: the dev sets hold no question it changes.
 JUDGEMENT_WORDS = frozenset("""
 advantage advantages disadvantage disadvantages benefit benefits drawback drawbacks downside
 downsides upside upsides pro pros con cons risk risks problem problems issue issues reason reasons
@@ -174,7 +175,6 @@ ANSWER_TYPES = [
                          r"^\s*how much (is|are|was|were)\b", re.I),
      re.compile(r"\$\s?\d|\bfree\b", re.I)),
     ("hardware", re.compile(r"\b(hardware|gpu|gpus|memory|vram|run on)\b", re.I), re.compile(r"\b\d+\s?gb\b|\bgpu\b", re.I)),
-    ("size", re.compile(r"\b(size|sizes|how big|how large|parameters)\b", re.I), re.compile(r"\b\d+\s?b\b", re.I)),
     ("reason", re.compile(r"^\s*(why|how come)\b", re.I),
      re.compile(r"\b(because|due to|stems? from|the reason|as a result|in order to)\b", re.I)),
     ("count", re.compile(r"\bhow many\b", re.I),
