@@ -118,3 +118,22 @@ def test_abbreviation_vs_does_not_end_an_answer_sentence():
     text = "Open models achieve 90% of closed model quality vs. GPT-5 on benchmarks. [D]"
     assert split_answer(text) == [text]
     assert verify(text, (source,), {}).unverified == ()
+
+
+def test_a_quoted_passage_sentence_verifies_whatever_stops_it_holds():
+    """The extractive answerer quotes a passage unit whole, label at its end; the answer splitter
+    may break it at stops the passage's segmenter did not, and each part is still cited."""
+    text = "(1) Check the 2 time stamps of the file. If the 3 stamps are equal, stop."
+    result = verify(f"{text} [A]", [passage("A", text)], {})
+    assert not result.unverified and [c.label for c in result.citations] == ["A"]
+
+
+def test_a_figure_written_with_markdown_marks_verifies_as_shown():
+    shown = "diff no longer mishandles line numbers exceeding 231 on Mingw-w64."
+    result = verify(f"{shown} [A]", [passage("A", "diff no longer mishandles line numbers exceeding 2**31 on Mingw-w64.")], {})
+    assert not result.unverified
+
+
+def test_a_figure_in_the_cited_passage_heading_verifies():
+    result = verify("Release 1.6: gzip accepts --keep. [A]", [passage("A", "gzip accepts --keep.", section="release 1.6")], {})
+    assert not result.unverified

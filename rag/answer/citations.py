@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rag.index import lexical
-from rag.ingest.chunker import readable_sentences
+from rag.ingest.chunker import plain, readable_sentences
 from rag.records import Citation, Claim, Passage
 
 LABEL = re.compile(r"\[([A-Z]{1,2})\]")
@@ -95,19 +95,36 @@ def _supporting(chunk, sentences: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(best))
 
 
+def _next_labels(pieces: list[str], position: int) -> list[str]:
+    """The labels that close a run of sentences: "Foo. Bar [A]" cites A for both. A quoted passage
+    sentence may hold stops that the answer splitter breaks at and the passage's segmenter did not
+    ("(1) Check the time stamps. If ..."), and its label comes only after the last of them."""
+    for later in pieces[position + 1:]:
+        labels = list(dict.fromkeys(LABEL.findall(later)))
+        if labels:
+            return labels
+    return []
+
+
+def _as_shown(chunk) -> str:
+    """A passage as a figure may be read from it: its heading ("release 1.6"), its text, and its
+    text as shown in an answer (Markdown marks dropped: "2**31" reads "231")."""
+    return f"{chunk.section}\n{chunk.text}\n{plain(chunk.text)}"
+
+
 def verify(text: str, passages: Sequence[Passage], claims: Mapping[str, Claim]) -> Verified:
     given = {p.label: p for p in passages}
     dropped = tuple(label for label in LABEL.findall(text) if label not in given)
     text = LABEL.sub(lambda m: m.group(0) if m.group(1) in given else "", text)
     out, unverified, cited_by = [], [], {}
-    for sentence in split_answer(text):
-        labels = list(dict.fromkeys(LABEL.findall(sentence)))
+    pieces = split_answer(text)
+    for position, sentence in enumerate(pieces):
+        labels = list(dict.fromkeys(LABEL.findall(sentence))) or _next_labels(pieces, position)
         chunks = [given[label].chunk for label in labels]
         markers = [m for c in chunks for m in c.claims if m in claims and restates(sentence, claims[m])]
         sentence = _with_markers(sentence, list(dict.fromkeys(markers)))
         stated = figures(sentence)
-        # a figure may come from the passage's heading ("release 1.6"), shown with the passage
-        if stated and not all(any(_supported(f, f"{c.section}\n{c.text}") for c in chunks) for f in stated):
+        if stated and not all(any(_supported(f, _as_shown(c)) for c in chunks) for f in stated):
             unverified.append(sentence)
         out.append(sentence)
         for label in labels:
