@@ -59,8 +59,9 @@ def rows_of(bot, recorder: Recorder, item: dict) -> tuple[np.ndarray, np.ndarray
         return None
     groups = evaluate.expect_groups(item)
     candidates = extractive.candidates(recorder.last)
-    labels = np.array([all(any(evaluate.normalised(alt) in evaluate.normalised(extractive.shown(c)) for alt in group) for group in groups)
-                       for c in candidates], dtype=float)
+    shown = [evaluate.normalised(extractive.shown(c)) for c in candidates]
+    labels = np.array([all(any(evaluate.normalised(alt) in text for alt in group) for group in groups) for text in shown],
+                      dtype=float)
     if not len(candidates) or not labels.any():
         return None
     return np.stack([c.features for c in candidates]), labels

@@ -203,7 +203,6 @@ def test_a_yes_from_an_faq_is_not_lent_to_another_question(headline_bot):
     assert not answer.text.startswith("Yes")
 
 
-
 def test_an_elliptical_follow_up_wants_the_kind_of_fact_asked_before():
     import threading
 

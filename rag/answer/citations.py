@@ -62,11 +62,6 @@ def _number(figure: str) -> str:
     return re.sub(r"[^\d.]", "", figure).strip(".")
 
 
-def _supported(figure: str, passage_text: str) -> bool:
-    """A figure is supported when the passage states the same number (units may differ in form)."""
-    return _number(figure) in {_number(f) for f in figures(passage_text)}
-
-
 def restates(sentence: str, claim: Claim) -> bool:
     claim_terms = set(lexical.terms(claim.text))
     shared = claim_terms & set(lexical.terms(sentence))
@@ -95,21 +90,23 @@ def _supporting(chunk, sentences: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(best))
 
 
-def _next_labels(pieces: list[str], position: int) -> list[str]:
-    """The labels that close a run of sentences: "Foo. Bar [A]" cites A for both. A quoted passage
-    sentence may hold stops that the answer splitter breaks at and the passage's segmenter did not
-    ("(1) Check the time stamps. If ..."), and its label comes only after the last of them."""
-    for later in pieces[position + 1:]:
-        labels = list(dict.fromkeys(LABEL.findall(later)))
-        if labels:
-            return labels
-    return []
+def _run_labels(pieces: list[str]) -> list[list[str]]:
+    """Each sentence's labels; a sentence without any takes those that close its run: "Foo. Bar
+    [A]" cites A for both. A quoted passage sentence may hold stops that the answer splitter
+    breaks at and the passage's segmenter did not ("(1) Check the time stamps. If ..."), and its
+    label comes only after the last of them."""
+    found, closing = [], []
+    for piece in reversed(pieces):
+        closing = list(dict.fromkeys(LABEL.findall(piece))) or closing
+        found.append(closing)
+    return found[::-1]
 
 
-def _as_shown(chunk) -> str:
-    """A passage as a figure may be read from it: its heading ("release 1.6"), its text, and its
-    text as shown in an answer (Markdown marks dropped: "2**31" reads "231")."""
-    return f"{chunk.section}\n{chunk.text}\n{plain(chunk.text)}"
+def _numbers_shown(chunk) -> set[str]:
+    """The numbers a passage states (a figure is supported by the same number, whatever form its
+    unit takes) as a reader sees it: its heading ("release 1.6"), its text,
+    and its text as shown in an answer (Markdown marks dropped: "2**31" reads "231")."""
+    return {_number(f) for f in figures(f"{chunk.section}\n{chunk.text}\n{plain(chunk.text)}")}
 
 
 def verify(text: str, passages: Sequence[Passage], claims: Mapping[str, Claim]) -> Verified:
@@ -118,13 +115,13 @@ def verify(text: str, passages: Sequence[Passage], claims: Mapping[str, Claim]) 
     text = LABEL.sub(lambda m: m.group(0) if m.group(1) in given else "", text)
     out, unverified, cited_by = [], [], {}
     pieces = split_answer(text)
-    for position, sentence in enumerate(pieces):
-        labels = list(dict.fromkeys(LABEL.findall(sentence))) or _next_labels(pieces, position)
+    numbers = {label: _numbers_shown(p.chunk) for label, p in given.items()}
+    for sentence, labels in zip(pieces, _run_labels(pieces)):
         chunks = [given[label].chunk for label in labels]
         markers = [m for c in chunks for m in c.claims if m in claims and restates(sentence, claims[m])]
         sentence = _with_markers(sentence, list(dict.fromkeys(markers)))
         stated = figures(sentence)
-        if stated and not all(any(_supported(f, _as_shown(c)) for c in chunks) for f in stated):
+        if stated and not all(any(_number(f) in numbers[label] for label in labels) for f in stated):
             unverified.append(sentence)
         out.append(sentence)
         for label in labels:

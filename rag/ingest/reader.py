@@ -1,8 +1,9 @@
 """Reading the corpus folder: which files become `Document`s, and why the others are skipped.
 
 Markdown and plain text keep the file's text (spans map into it); HTML becomes extracted text
-(`rag.ingest.html`), and so does reStructuredText, rendered to HTML first (`rag.ingest.restructured`). Nothing outside the corpus folder is opened: links leaving it, hidden entries and
-special files are skipped with a reason that the index report and manifest keep.
+(`rag.ingest.html`), and so does reStructuredText, rendered to HTML first
+(`rag.ingest.restructured`). Nothing outside the corpus folder is opened: links leaving it, hidden
+entries and special files are skipped with a reason that the index report and manifest keep.
 """
 
 from __future__ import annotations

@@ -142,22 +142,27 @@ def candidates(request: Request) -> list[Candidate]:
     asked = frozenset(lexical.terms(request.question))
     in_section = {p.label: len(asked & frozenset(lexical.terms(p.chunk.section))) / len(asked) if asked else 0.0
                   for p in request.passages[:PASSAGES_READ]}  # "section 8", "patent license": once a passage
+    kind_question = kind_source(request)
+    headings = {p.label: heading_stating(kind_question, p.chunk.section) for p in request.passages[:PASSAGES_READ]}
     out = []
     for (rank, passage, index, text), terms in zip(found, term_sets):
         row = feature_row(request, passage, rank, index, text, terms, _overlap(terms, weights), said, own,
-                          in_section[passage.label])
+                          in_section[passage.label], kind_question, headings[passage.label])
         score = SCORER.score(row)
         borrowed = bool(_LEAD_WORD.match(text)) and not _answers_its_faq(passage, index)
-        heading = heading_stating(kind_source(request), passage.chunk.section) if row[5] < 1.0 else ""
+        heading = headings[passage.label] if row[FEATURES.index("heading_states_fact")] else ""
         out.append(Candidate(text, passage.label, rank, index, score, terms, borrowed, heading, row))
     return sorted(out, key=lambda c: (-c.score, c.rank, c.index))
 
 
 def feature_row(request: Request, passage: Passage, rank: int, index: int, text: str, terms: frozenset[str],
-                overlap: float, said: str, own: set[str], section_overlap: float) -> np.ndarray:
-    """What is known about one candidate sentence, in the order of `FEATURES`."""
+                overlap: float, said: str, own: set[str], section_overlap: float, kind_question: str,
+                heading: str) -> np.ndarray:
+    """What is known about one candidate sentence, in the order of `FEATURES`. `kind_question`
+    shows the kind of fact wanted (`kind_source`); `heading` is the passage's heading that states
+    it, or ""."""
     code = index in code_sentences(passage.chunk)
-    wanted = states_wanted_fact(kind_source(request), text)
+    wanted = states_wanted_fact(kind_question, text)
     return np.array([
         _dense(request, passage, index),
         overlap,
@@ -175,7 +180,7 @@ def feature_row(request: Request, passage: Passage, rank: int, index: int, text:
         1.0 if index == 0 else 0.0,
         section_overlap,
         1.0 if code else 0.0,
-        1.0 if wanted < 1.0 and heading_stating(kind_source(request), passage.chunk.section) else 0.0,
+        1.0 if wanted < 1.0 and heading else 0.0,
     ])
 
 
