@@ -209,3 +209,89 @@ def test_restructured_text_that_docutils_cannot_render_is_still_read(tmp_path, m
     monkeypatch.setattr(restructured, "to_html", fails)
     document, chunks = chunks_of(tmp_path, "broken.rst", "Title\n=====\n\nThe text after it still counts.\n")
     assert any("still counts" in c.text for c in chunks)  # read as plain text, not skipped
+
+
+OLD_FAQ = """\
+------------------------------------------------------------------------
+1. Background
+------------------------------------------------------------------------
+
+1.1. How do you pronounce "Tool"?
+The "T" as in the word "tea".
+------------------------------------------------------------------------
+
+1.2. Reports come long after the fault happens, which makes them hard to
+follow. Could the tool record where the bad value came from?
+
+As of 3.4.0, try using the --track-origins=yes option.
+
+Start the listener first:
+
+    tool-listener 12345
+
+Then run the program.
+"""
+
+OLD_NEWS = """\
+* Noteworthy changes in release 4.3 (2016-12-30) [stable]
+
+** Improvements
+
+  matching is now typically 10x faster
+
+  the parser now uses less memory.
+
+----------------------------------------------------------------------------
+Tool 4.2
+
+* now released under GPLv3
+
+* added a new extension `z` to clear the buffer
+"""
+
+
+def test_a_plain_text_faq_reads_wrapped_questions_rules_and_indented_commands(tmp_path):
+    """Questions that wrap or carry their answer on the next line head their answers; rule lines
+    separate; an indented command is code, not a heading."""
+    _, chunks = chunks_of(tmp_path, "FAQ.txt", OLD_FAQ)
+    sections = sentences_by_section(chunks)
+    pronounce = '1. Background › 1.1. How do you pronounce "Tool"?'
+    assert sections[pronounce] == ['The "T" as in the word "tea".'], "the question is a heading, not a sentence"
+    wrapped = next(s for s in sections if "1.2. Reports come long after" in s)
+    assert wrapped.endswith("Could the tool record where the bad value came from?")
+    assert "As of 3.4.0, try using the --track-origins=yes option." in sections[wrapped]
+    assert not any("tool-listener" in s for s in sections), "an indented command became a heading"
+    assert "tool-listener 12345" in sections[wrapped], "the command is quotable as a line of its own"
+
+
+def test_a_news_file_keeps_release_headings_over_its_items(tmp_path):
+    """A release named under a rule line heads its "* " items; an indented line is body text."""
+    _, chunks = chunks_of(tmp_path, "NEWS.txt", OLD_NEWS)
+    sections = sentences_by_section(chunks)
+    assert "Tool 4.2" in sections, sorted(sections)
+    assert any("now released under GPLv3" in s for s in sections["Tool 4.2"])
+    release = "Noteworthy changes in release 4.3 (2016-12-30) [stable] › Improvements"
+    assert any("typically 10x faster" in s for s in sections[release]), sorted(sections)
+
+
+MANUAL_PAGE = """\
+<html><body>
+<div class="header"><p>Next: <a href="#a">Examples</a>, Previous: <a href="#b">Intro</a>,
+Up: <a href="#c">Top</a> [<a href="#d">Contents</a>]</p></div>
+<h2>Redirecting Output<a class="copiable-anchor" href="#r">¶</a></h2>
+<p>By default, tool writes its statistics to the standard error stream.</p>
+<dl>
+<dt><code>-o <var>file</var></code></dt>
+<dt><code>--output=<var>file</var></code></dt>
+<dd><p>Write the statistics to <var>file</var>.</p></dd>
+</dl>
+</body></html>
+"""
+
+
+def test_an_html_definition_list_names_what_each_definition_defines(tmp_path):
+    document, chunks = chunks_of(tmp_path, "manual.html", MANUAL_PAGE)
+    sentences = [s for c in chunks for s in readable_sentences(c)]
+    assert any(s.startswith("-o file, --output=file: Write the statistics to file.") for s in sentences), sentences
+    assert "Previous" not in document.text, "a navigation bar was indexed"
+    assert "¶" not in document.text and chunks[0].section == "Redirecting Output"

@@ -1,8 +1,12 @@
 """HTML files as Markdown-like text, so they chunk exactly like Markdown.
 
 beautifulsoup4 (stdlib "html.parser" backend) reads the page; scripts, styles, navigation and
-forms are dropped; headings become "#" lines, lists "- " items and tables pipe tables. The
-Document's text is that extracted text: chunk spans map into it, not into the file's bytes.
+forms are dropped; headings become "#" lines, lists "- " items and tables pipe tables. A
+definition list's term and definition read as one item ("-o file, --output=file: Write the
+statistics to file."), since the definition alone never names what it defines. A block that is
+mostly links ("Next: I/O Resources, Previous: ..., Up: ...", a table of contents) is navigation
+and dropped, as jusText-style boilerplate removal does. The Document's text is that extracted text:
+chunk spans map into it, not into the file's bytes.
 """
 
 from __future__ import annotations
@@ -18,8 +22,11 @@ DROPPED = {"script", "style", "nav", "noscript", "template", "head", "iframe", "
 HEADINGS = {f"h{n}": n for n in range(1, 7)}
 LISTS = {"ul", "ol"}
 BLOCKS = {"p", "div", "section", "article", "main", "header", "footer", "aside", "blockquote",
-          "figure", "figcaption", "address", "dl", "dt", "dd", "details", "summary", "li", "hr",
+          "figure", "figcaption", "address", "dt", "dd", "details", "summary", "li", "hr",
           "body", "html", "center", "fieldset", "caption"}
+# Navigation: at least this many links whose text is at least this share of the block's text.
+NAV_MIN_LINKS, NAV_LINK_SHARE = 3, 0.4
+ANCHOR_MARKS = {"¶", "§", "#"}  # a heading's or term's permalink ("-v ¶"), not its text
 # A paragraph starting like Markdown structure ("# ", "- ", "1. ", "> ", "|") is escaped, so
 # it stays a paragraph.
 STRUCTURE_START = re.compile(r"^(#{1,6}\s|[-*+]\s|\d+[.)]\s|>|\||```|~~~|={3,}|-{3,})")
@@ -58,12 +65,13 @@ class _Writer:
 
     def element(self, tag) -> None:
         name = tag.name
-        if name in DROPPED:
+        if name in DROPPED or (name in BLOCKS | LISTS and _is_navigation(tag)) \
+                or (name == "a" and tag.get_text().strip() in ANCHOR_MARKS):
             return
-        if name in HEADINGS or name in LISTS or name in ("table", "pre"):
+        if name in HEADINGS or name in LISTS or name in ("table", "pre", "dl"):
             self.flush()
             block = self._heading(tag) if name in HEADINGS else self._list(tag, 0) if name in LISTS \
-                else _table(tag) if name == "table" else _fenced(tag)
+                else _table(tag) if name == "table" else _definitions(tag) if name == "dl" else _fenced(tag)
             if block:
                 self.blocks.append(block)
         elif name == "br":
@@ -76,7 +84,7 @@ class _Writer:
             self.walk(tag)
 
     def _heading(self, tag) -> str:
-        text = _words(tag.get_text(" "))
+        text = _words(_Writer.text_of(tag))
         return f"{'#' * HEADINGS[tag.name]} {text}" if text else ""
 
     def _list(self, tag, depth: int) -> str:
@@ -96,6 +104,28 @@ class _Writer:
         writer.walk(tag)
         writer.flush()
         return " ".join(writer.blocks)
+
+
+def _is_navigation(tag) -> bool:
+    links = tag.find_all("a")
+    if len(links) < NAV_MIN_LINKS:
+        return False
+    linked = sum(len(_words(a.get_text(" "))) for a in links)
+    return linked >= NAV_LINK_SHARE * max(1, len(_words(tag.get_text(" "))))
+
+
+def _definitions(tag) -> str:
+    """A definition list as "- term, term: definition" items."""
+    items, terms = [], []
+    for child in tag.find_all(["dt", "dd"], recursive=False):
+        text = _words(_Writer.text_of(child))
+        if child.name == "dt":
+            terms.append(text)
+        else:
+            items.append(f"- {', '.join(t for t in terms if t)}: {text}" if any(terms) else f"- {text}")
+            terms = []
+    items.extend(f"- {t}" for t in terms if t)  # a term left without its definition
+    return "\n".join(item for item in items if item.strip("- :"))
 
 
 def _cell(tag) -> str:

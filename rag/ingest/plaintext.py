@@ -3,8 +3,13 @@
 Paragraphs are runs of lines between blank lines. A paragraph that is one short line not ending
 in a full stop ("GNU gzip NEWS", "* Noteworthy changes in release 1.6", "TERMS AND CONDITIONS") is
 a heading; so is the lead of a numbered section ("3. Grant of Patent License. Subject to...").
-A heading that asks ("12. Is zlib thread-safe?") opens an FAQ block holding its answer, as a
-Markdown question heading does. Outline stars and section numbers give the heading's level.
+A heading that asks ("12. Is zlib thread-safe?", or a numbered question wrapped over several lines)
+opens an FAQ block holding its answer, as a Markdown question heading does. Outline stars and
+section numbers give the heading's level. A line of dashes, equals signs or tildes separates
+paragraphs, as a blank line does ("-----" over a release name, a Setext underline). A paragraph
+indented deeper than the text around it is code (a command line, an example), never a heading; a
+one-line "* item" followed by another "* " paragraph is a list item, and an unmarked short line
+indented under a "** " heading is a line of its body.
 """
 
 from __future__ import annotations
@@ -15,18 +20,24 @@ from pathlib import Path
 from rag.ingest import markdown
 from rag.records import Block, Document
 
-BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
+# a blank line, or a rule line of dashes, equals signs or tildes (its line break(s) with it)
+BREAK = re.compile(r"\n[ \t\r]*\n|^[ \t]*(?:-{4,}|={4,}|~{4,})[ \t\r]*$", re.MULTILINE)
+CODE_INDENT = 4  # columns deeper than the text's usual indentation that make a paragraph code
+QUESTION_MAX_CHARS = 400  # a numbered paragraph ending in "?" up to this long is an FAQ question
 HEADING_MAX_CHARS = 80
 # "3. Grant of Patent License. Subject to ..." -> the number and the section's name
 _NUMBERED_LEAD = re.compile(r"\s*((?:\d{1,3}\.)+\d{0,3}|\d{1,3}\))\s+([A-Z][^.\n]{2,60}?)\.(?:\s|$)")
+_NUMBERED_QUESTION = re.compile(r"\s*((?:\d{1,3}\.)+\d{0,3})\s+[^\n]{3,200}\?[ \t]*(?=\n)")
 _NUMBER = re.compile(r"\s*(?:\d{1,3}[.)])+(?:\d{1,3}\.?)?\s+")
+_COLUMNS = re.compile(r"\S {3,}\S")  # "man-db     v2.11.2     2023-01-08": a page header or table row
+_FRAGMENT = re.compile(r"[a-z][\w'’]*(?: +\S+){2,}")  # "can be added to $HOME/.login": a sentence's tail
 _OUTLINE = re.compile(r"\s*(\*{1,6}|={2,}|-{2,})\s+")
 
 
 def paragraphs(text: str) -> list[tuple[int, int]]:
     """(start, end) of each paragraph, without its surrounding whitespace."""
     found, position = [], 0
-    for gap in [*BLANK_LINE.finditer(text), None]:
+    for gap in [*BREAK.finditer(text), None]:
         end = gap.start() if gap else len(text)
         piece = text[position:end]
         if piece.strip():
@@ -38,12 +49,20 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
 def heading_of(paragraph: str) -> tuple[int, str, int] | None:
     """(level, heading, where the text after it starts) when the paragraph is, or opens with, a
     heading; else None. A numbered line may end in a full stop ("4. compress() returns an error.")."""
+    if _NUMBER.match(paragraph) and paragraph.endswith("?") and len(paragraph) <= QUESTION_MAX_CHARS:
+        return 2 + _NUMBER.match(paragraph).group(0).strip().rstrip(".)").count("."), \
+            " ".join(paragraph.split()), len(paragraph)  # "5.3. Memcheck's ... values?" wrapped
+    asked = _NUMBERED_QUESTION.match(paragraph)
+    if asked:  # "1.1. How do you pronounce "Valgrind"?" with its answer on the next line
+        number = asked.group(1).rstrip(".")
+        return 2 + number.count("."), asked.group(0).strip(), asked.end()
     lead = _NUMBERED_LEAD.match(paragraph)
     if lead and paragraph[lead.end():].strip():
         return 2 + lead.group(1).rstrip(".").count("."), f"{lead.group(1)} {lead.group(2)}", lead.end()
     number = _NUMBER.match(paragraph)
     if "\n" not in paragraph and len(paragraph) <= HEADING_MAX_CHARS \
             and (number or not paragraph.endswith((".", ",", ";", ":"))) \
+            and not _COLUMNS.search(paragraph.strip()) and (number or not _FRAGMENT.match(paragraph)) \
             and not paragraph.startswith(("[", "(", "<", "$")) and "://" not in paragraph \
             and markdown.shows_words(paragraph):
         outline = _OUTLINE.match(paragraph)
@@ -54,21 +73,60 @@ def heading_of(paragraph: str) -> tuple[int, str, int] | None:
     return None
 
 
+def _indent(text: str, start: int) -> int:
+    """Columns of indentation of the line holding `start`."""
+    line_start = text.rfind("\n", 0, start) + 1
+    return len(text[line_start:start].expandtabs())
+
+
+def _usual_indent(text: str, spans: list[tuple[int, int]]) -> int:
+    """The indentation most of the text's paragraphs have (by characters)."""
+    weight: dict[int, int] = {}
+    for start, end in spans:
+        weight[_indent(text, start)] = weight.get(_indent(text, start), 0) + end - start
+    return max(weight, key=weight.get) if weight else 0
+
+
+def _is_body_line(paragraph: str, indent: int, outline_indent: int | None) -> bool:
+    """A short line with no number or outline mark, indented deeper than the "** Improvements"
+    outline heading over it ("  sed's matching is now 10x faster" in a NEWS file): a line of the
+    body, not a heading."""
+    return outline_indent is not None and indent > outline_indent \
+        and not (_NUMBER.match(paragraph) or _OUTLINE.match(paragraph))
+
+
+def _is_list_item(paragraph: str, following: str) -> bool:
+    """A one-line "* item" whose next paragraph opens with the same marker: a list, not headings."""
+    marker = _OUTLINE.match(paragraph)
+    return bool(marker) and following.startswith(marker.group(1) + " ")
+
+
 def document(source: str, text: str) -> Document:
     """A Document whose blocks carry the heading path the text shows; the title is the file name."""
     title = Path(source).stem
     path: list[str] = [title]
     blocks: list[Block] = []
     question: str | None = None  # an asking heading awaiting its answer
-    for start, end in paragraphs(text):
+    spans = paragraphs(text)
+    usual = _usual_indent(text, spans)
+    outline_indent: int | None = None  # indentation of the last heading, when it was "* " marked
+    for number, (start, end) in enumerate(spans):
         paragraph = text[start:end]
-        heading = heading_of(paragraph)
+        if _indent(text, start) >= usual + CODE_INDENT:
+            blocks.append(Block(tuple(p for p in path if p), start, end, "code"))
+            continue
+        following = text[slice(*spans[number + 1])] if number + 1 < len(spans) else ""
+        heading = None if _is_list_item(paragraph, following) \
+            or _is_body_line(paragraph, _indent(text, start), outline_indent) else heading_of(paragraph)
         if heading is not None:
             level, name, body = heading
+            outline_indent = _indent(text, start) if _OUTLINE.match(paragraph) else None
             path = markdown.heading_path(path, level, name)
+            question = name if name.endswith("?") else None
             if not paragraph[body:].strip():  # a heading line alone
-                question = name if name.endswith("?") else None
                 continue
+            if question is not None:  # the answer follows its question inside the paragraph
+                start += body + len(paragraph[body:]) - len(paragraph[body:].lstrip())
         block_path = tuple(p for p in path if p)
         if question is not None:
             # the answer alone: the question line is no sentence to quote, and the key searches it
