@@ -75,6 +75,8 @@ def test_the_closing_verb_of_a_when_question_is_checked_only_if_the_corpus_knows
     # a licence named as the topic is not what is asked for
     ("In the Apache License, what percentage of ownership counts as control?", "percent"),
     ("what does the license cost", "price"),
+    ("how do i make the tool write its stats into a file", "command"),
+    ("whats the command to list all the spinners", "command"),
 ])
 def test_the_kind_of_fact_wanted(question, kind):
     assert wanted_kind(question).name == kind
@@ -82,6 +84,19 @@ def test_the_kind_of_fact_wanted(question, kind):
 
 def test_a_count_may_be_written_in_words():
     assert wanted_kind("How many countries?").stated_in("It flows through ten countries.") == 1.0
+
+
+def test_may_the_verb_dates_nothing_but_may_the_month_does():
+    when = wanted_kind("when did sed move to GPLv3")
+    assert when.stated_in("In the future, the option may be added as a no-op.") == 0.0
+    assert when.stated_in("It was released on 3 May 2020.") == 1.0
+
+
+def test_a_how_to_question_is_answered_by_a_command_line_or_an_option():
+    how = wanted_kind("how do i make time write its output to a file")
+    assert how.stated_in("-o file, --output=file: Write the statistics to file.") == 1.0
+    assert how.stated_in("$ pip install 'httpx[cli]'") == 1.0
+    assert how.stated_in("The options below make it write the statistics to a file instead.") == 0.0
 
 
 def test_a_comparison_or_a_manner_asks_for_no_value():

@@ -295,3 +295,40 @@ def test_an_html_definition_list_names_what_each_definition_defines(tmp_path):
     assert any(s.startswith("-o file, --output=file: Write the statistics to file.") for s in sentences), sentences
     assert "Previous" not in document.text, "a navigation bar was indexed"
     assert "¶" not in document.text and chunks[0].section == "Redirecting Output"
+
+
+DOCTEST_README = """\
+# verlib
+
+verlib parses version strings.
+
+## Coercing versions
+
+Odd version strings can be coerced:
+
+```python
+>>> Version.coerce('0.1.2.3.4')
+Version('0.1.2+3.4')
+```
+"""
+
+
+def test_a_doctest_answer_shows_what_the_call_prints(tmp_path):
+    from rag.service import assistant, builder
+    from rag.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "verlib-README.md").write_text(DOCTEST_README, encoding="utf-8")
+    settings = Settings(corpus=corpus, index=tmp_path / "index", embedder="hashing", generator="extractive")
+    builder(settings).run()
+    answer = assistant(settings).ask("what does Version.coerce('0.1.2.3.4') give you")
+    assert "Version('0.1.2+3.4')" in answer.text, answer.text
+
+
+def test_a_wrapped_line_that_starts_with_an_option_is_the_same_sentence():
+    from rag.ingest.chunker import plain
+
+    assert plain("As of 3.4.0, try using the\n--track-origins=yes option.") == \
+        "As of 3.4.0, try using the --track-origins=yes option."
+    assert plain("Items:\n- one\n- two") == "Items:\n- one\n- two"

@@ -145,7 +145,10 @@ def asked_about(question: str) -> list[Asked]:
 
 # What kind of fact a question asks for, and how a sentence that states one looks. The first kind
 # whose question pattern matches decides.
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+# "may" is a month only beside a day or year ("May 2025", "3 May"): as a verb it dates nothing
+# (sed NEWS, "the option may be added" answered "when did sed move to GPLv3?").
+_MONTHS = (r"january|february|march|april|may(?=\s+(?:\d{1,2}\b|(?:19|20)\d\d))|(?<=\d\s)may|june|july|august|"
+           r"september|october|november|december")
 ANSWER_TYPES = [
     # A break-even question ("when does self-hosting pay off?") asks for a volume, not a price.
     ("volume", re.compile(r"\b(pay(s)? off|worth it|break[- ]even|makes? (more )?sense|at what (point|volume|scale)|"
@@ -175,6 +178,12 @@ ANSWER_TYPES = [
                          r"^\s*how much (is|are|was|were)\b", re.I),
      re.compile(r"\$\s?\d|\bfree\b", re.I)),
     ("hardware", re.compile(r"\b(hardware|gpu|gpus|memory|vram|run on)\b", re.I), re.compile(r"\b\d+\s?gb\b|\bgpu\b", re.I)),
+    # "how do i make time write to a file", "the command to list the spinners": a command line or
+    # an option answers it ("-o file, --output=file: ...", "python -m rich.spinner").
+    ("command", re.compile(r"^\s*how (?:do|can|should|would) (?:i|you|we|one)\b|^\s*how to\b|"
+                           r"\b(?:command|flag|switch|cli option|command[- ]line option)s?\b", re.I),
+     re.compile(r"(?:^|[\s(\"'‘“])--?[A-Za-z][\w-]*|^\s*(?:\$|>>>|%)\s|"
+                r"\b(?:pip3?|pipx|conda|npm|brew|cargo|apt-get)\s+(?:install|add|run)\b|\bpython3? -m\s")),
     ("reason", re.compile(r"^\s*(why|how come)\b", re.I),
      re.compile(r"\b(because|due to|stems? from|the reason|as a result|in order to)\b", re.I)),
     ("count", re.compile(r"\bhow many\b", re.I),

@@ -175,7 +175,9 @@ def plain(text: str) -> str:
 
 
 _SPACES = re.compile(r"[ \t]+")
-_WRAP = re.compile(r" ?\n ?(?=\S)(?![-*+•|>#]|\d+[.)]\s)")  # a line break inside a paragraph
+# a line break inside a paragraph; not before a list item ("- x", "1. x"), a table row, a quote or
+# a heading, but before "--track-origins=yes", which a hard-wrapped sentence carries on to
+_WRAP = re.compile(r" ?\n ?(?=\S)(?![-*+•]\s|[|>#]|\d+[.)]\s)")
 
 
 @lru_cache(maxsize=16_384)  # chunks are frozen; each question reads the same few again

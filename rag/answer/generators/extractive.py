@@ -227,6 +227,18 @@ def _follower(best: Candidate, ranked: list[Candidate], question: str) -> Candid
     return None
 
 
+_PROMPT = re.compile(r"^\s*(>>>|In \[\d+\]:)\s")  # an interactive Python prompt
+
+
+def _output_of(best: Candidate, ranked: list[Candidate]) -> Candidate | None:
+    """The line a doctest prompt prints (">>> Version.coerce('0.1.2.3.4')" -> "Version('0.1.2+3.4')"):
+    what the call gives is the answer, the call alone is half of it."""
+    if not _PROMPT.match(best.text):
+        return None
+    following = next((c for c in ranked if c.rank == best.rank and c.index == best.index + 1), None)
+    return following if following is not None and not _PROMPT.match(following.text) else None
+
+
 def _leader(best: Candidate, ranked: list[Candidate]) -> Candidate | None:
     """The sentence before the best one, when the best leans on it ("But once you hit ...",
     "This means ..."): alone it would answer with half a thought."""
@@ -262,7 +274,7 @@ def choose(ranked: list[Candidate], request: Request) -> list[Candidate]:
     if not ranked:
         return []
     best = ranked[0]
-    extra = _fuller_fact(best, ranked, kind_source(request)) or _leader(best, ranked) \
+    extra = _output_of(best, ranked) or _fuller_fact(best, ranked, kind_source(request)) or _leader(best, ranked) \
         or _follower(best, ranked, request.question) or _supporter(best, ranked, request)
     chosen = [best, extra] if extra is not None else [best]
     return sorted(chosen[:MAX_SENTENCES], key=lambda c: (c.rank, c.index))
