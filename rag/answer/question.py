@@ -164,7 +164,8 @@ ANSWER_TYPES = [
                            r"\blicen[cs]ed\s+(?:under|as)\b|\bhow is\b.{0,60}\blicen[cs]ed\b|\blicen[cs]es?\W*$", re.I | re.S),
      re.compile(r"\b(apache|mit|gpl|bsd|mpl|creative commons|proprietary|closed-source)\b", re.I)),
     ("date", re.compile(r"\bwhen (did|was|were|will|has|had)\b|^(?>.*?\bwhen is\b).*\b(expected|due|released|launched)\b|"
-                        r"\bwhat (year|date|month)\b|\bsince when\b|\bhow long (ago|since)\b|\bhow long had\b", re.I | re.S),
+                        r"\bwhat (year|date|month)\b|\bsince when\b|\bhow long (ago|since)\b|\bhow long had\b|"
+                        r"\b(release|publication|launch|ship) date\b|\bdate of (the )?(release|launch)\b", re.I | re.S),
      re.compile(rf"\b({_MONTHS}|q[1-4])\b", re.I), re.compile(r"\b(19|20)\d\d\b")),
     # "which gzip release added --keep?", "introduced in what version": a changelog states it in
     # the heading above the change ("Noteworthy changes in release 1.6").
