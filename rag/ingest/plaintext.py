@@ -49,9 +49,10 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
 def heading_of(paragraph: str) -> tuple[int, str, int] | None:
     """(level, heading, where the text after it starts) when the paragraph is, or opens with, a
     heading; else None. A numbered line may end in a full stop ("4. compress() returns an error.")."""
-    if _NUMBER.match(paragraph) and paragraph.endswith("?") and len(paragraph) <= QUESTION_MAX_CHARS:
-        return 2 + _NUMBER.match(paragraph).group(0).strip().rstrip(".)").count("."), \
-            " ".join(paragraph.split()), len(paragraph)  # "5.3. Memcheck's ... values?" wrapped
+    number = _NUMBER.match(paragraph)
+    if number and paragraph.endswith("?") and len(paragraph) <= QUESTION_MAX_CHARS:
+        level = 2 + number.group(0).strip().rstrip(".)").count(".")
+        return level, " ".join(paragraph.split()), len(paragraph)  # "5.3. Memcheck's ... values?" wrapped
     asked = _NUMBERED_QUESTION.match(paragraph)
     if asked:  # "1.1. How do you pronounce "Valgrind"?" with its answer on the next line
         number = asked.group(1).rstrip(".")
@@ -59,7 +60,6 @@ def heading_of(paragraph: str) -> tuple[int, str, int] | None:
     lead = _NUMBERED_LEAD.match(paragraph)
     if lead and paragraph[lead.end():].strip():
         return 2 + lead.group(1).rstrip(".").count("."), f"{lead.group(1)} {lead.group(2)}", lead.end()
-    number = _NUMBER.match(paragraph)
     if "\n" not in paragraph and len(paragraph) <= HEADING_MAX_CHARS \
             and (number or not paragraph.endswith((".", ",", ";", ":"))) \
             and not _COLUMNS.search(paragraph.strip()) and (number or not _FRAGMENT.match(paragraph)) \
