@@ -77,6 +77,19 @@ def chunks_of(tmp_path: Path, name: str, text: str):
     return document, chunk(document)
 
 
+def ask_one_file(tmp_path: Path, name: str, text: str, question: str):
+    """The extractive answer to `question` from a corpus of that one file, indexed for real."""
+    from rag.service import assistant, builder
+    from rag.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / name).write_text(text, encoding="utf-8")
+    settings = Settings(corpus=corpus, index=tmp_path / "index", embedder="hashing", generator="extractive")
+    builder(settings).run()
+    return assistant(settings).ask(question)
+
+
 def sentences_by_section(chunks) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for piece in chunks:
@@ -142,15 +155,7 @@ GNU zipper NEWS
 def test_a_changelog_answer_names_the_release_its_heading_gives(tmp_path):
     """A NEWS file states the release once, in the heading above its changes: asked which release
     brought a change, the answer shows that heading, and the citation verifies its figures."""
-    from rag.service import assistant, builder
-    from rag.settings import Settings
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "zipper-NEWS.txt").write_text(NEWS, encoding="utf-8")
-    settings = Settings(corpus=corpus, index=tmp_path / "index", embedder="hashing", generator="extractive")
-    builder(settings).run()
-    answer = assistant(settings).ask("which zipper release added the --keep option")
+    answer = ask_one_file(tmp_path, "zipper-NEWS.txt", NEWS, "which zipper release added the --keep option")
     assert not answer.refused, answer.text
     assert "release 1.6" in answer.text and "--keep" in answer.text
     assert answer.citations and not answer.unverified
@@ -314,15 +319,7 @@ Version('0.1.2+3.4')
 
 
 def test_a_doctest_answer_shows_what_the_call_prints(tmp_path):
-    from rag.service import assistant, builder
-    from rag.settings import Settings
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "verlib-README.md").write_text(DOCTEST_README, encoding="utf-8")
-    settings = Settings(corpus=corpus, index=tmp_path / "index", embedder="hashing", generator="extractive")
-    builder(settings).run()
-    answer = assistant(settings).ask("what does Version.coerce('0.1.2.3.4') give you")
+    answer = ask_one_file(tmp_path, "verlib-README.md", DOCTEST_README, "what does Version.coerce('0.1.2.3.4') give you")
     assert "Version('0.1.2+3.4')" in answer.text, answer.text
 
 

@@ -26,6 +26,9 @@ BLOCKS = {"p", "div", "section", "article", "main", "header", "footer", "aside",
           "body", "html", "center", "fieldset", "caption"}
 # Navigation: at least this many links whose text is at least this share of the block's text.
 NAV_MIN_LINKS, NAV_LINK_SHARE = 3, 0.4
+# The blocks that may be navigation: not the page's own containers, which hold everything, so a
+# page that is a list of links is still read, and the page is not scanned once per nesting level.
+NAVIGABLE = (BLOCKS | LISTS) - {"html", "body", "main", "article"}
 ANCHOR_MARKS = {"¶", "§", "#"}  # a heading's or term's permalink ("-v ¶"), not its text
 # A paragraph starting like Markdown structure ("# ", "- ", "1. ", "> ", "|") is escaped, so
 # it stays a paragraph.
@@ -65,7 +68,7 @@ class _Writer:
 
     def element(self, tag) -> None:
         name = tag.name
-        if name in DROPPED or (name in BLOCKS | LISTS and _is_navigation(tag)) \
+        if name in DROPPED or (name in NAVIGABLE and _is_navigation(tag)) \
                 or (name == "a" and tag.get_text().strip() in ANCHOR_MARKS):
             return
         if name in HEADINGS or name in LISTS or name in ("table", "pre", "dl"):

@@ -83,7 +83,8 @@ def _usual_indent(text: str, spans: list[tuple[int, int]]) -> int:
     """The indentation most of the text's paragraphs have (by characters)."""
     weight: dict[int, int] = {}
     for start, end in spans:
-        weight[_indent(text, start)] = weight.get(_indent(text, start), 0) + end - start
+        indent = _indent(text, start)
+        weight[indent] = weight.get(indent, 0) + end - start
     return max(weight, key=weight.get) if weight else 0
 
 
@@ -111,16 +112,16 @@ def document(source: str, text: str) -> Document:
     usual = _usual_indent(text, spans)
     outline_indent: int | None = None  # indentation of the last heading, when it was "* " marked
     for number, (start, end) in enumerate(spans):
-        paragraph = text[start:end]
-        if _indent(text, start) >= usual + CODE_INDENT:
+        paragraph, indent = text[start:end], _indent(text, start)
+        if indent >= usual + CODE_INDENT:
             blocks.append(Block(tuple(p for p in path if p), start, end, "code"))
             continue
         following = text[slice(*spans[number + 1])] if number + 1 < len(spans) else ""
         heading = None if _is_list_item(paragraph, following) \
-            or _is_body_line(paragraph, _indent(text, start), outline_indent) else heading_of(paragraph)
+            or _is_body_line(paragraph, indent, outline_indent) else heading_of(paragraph)
         if heading is not None:
             level, name, body = heading
-            outline_indent = _indent(text, start) if _OUTLINE.match(paragraph) else None
+            outline_indent = indent if _OUTLINE.match(paragraph) else None
             path = markdown.heading_path(path, level, name)
             question = name if name.endswith("?") else None
             if not paragraph[body:].strip():  # a heading line alone

@@ -218,12 +218,17 @@ def states_wanted_fact(question: str, sentence: str) -> float:
     return wanted.stated_in(sentence) if wanted else 0.0
 
 
+def _neighbour(best: Candidate, ranked: list[Candidate], step: int) -> Candidate | None:
+    """The sentence `step` places after (or before) the best one in its passage, if any."""
+    return next((c for c in ranked if c.rank == best.rank and c.index == best.index + step), None)
+
+
 def _follower(best: Candidate, ranked: list[Candidate], question: str) -> Candidate | None:
     """The sentence after the best one, when it carries the thought on ("This means ...") or the
     question asks why: one sentence rarely holds an explanation."""
-    following = [c for c in ranked if c.rank == best.rank and c.index == best.index + 1]
-    if following and (_CONTINUES.match(following[0].text) or _WHY.search(question)):
-        return following[0]
+    following = _neighbour(best, ranked, 1)
+    if following is not None and (_CONTINUES.match(following.text) or _WHY.search(question)):
+        return following
     return None
 
 
@@ -235,7 +240,7 @@ def _output_of(best: Candidate, ranked: list[Candidate]) -> Candidate | None:
     what the call gives is the answer, the call alone is half of it."""
     if not _PROMPT.match(best.text):
         return None
-    following = next((c for c in ranked if c.rank == best.rank and c.index == best.index + 1), None)
+    following = _neighbour(best, ranked, 1)
     return following if following is not None and not _PROMPT.match(following.text) else None
 
 
@@ -244,7 +249,7 @@ def _leader(best: Candidate, ranked: list[Candidate]) -> Candidate | None:
     "This means ..."): alone it would answer with half a thought."""
     if not _CONTINUES.match(best.text):
         return None
-    return next((c for c in ranked if c.rank == best.rank and c.index == best.index - 1), None)
+    return _neighbour(best, ranked, -1)
 
 
 def _runners_up(best: Candidate, ranked: list[Candidate]) -> list[Candidate]:
