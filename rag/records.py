@@ -54,6 +54,7 @@ class Chunk:
     kind: str = "prose"
     key: str = ""  # an extra search key that leads here (an FAQ question); "" when none
     sentences: tuple[tuple[int, int], ...] = ()  # sentence spans relative to `text`
+    code: tuple[int, ...] = ()  # indexes of the sentences that are lines of code
 
     def sentence_texts(self) -> list[str]:
         return [self.text[a:b] for a, b in self.sentences]

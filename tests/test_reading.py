@@ -329,3 +329,59 @@ def test_a_wrapped_line_that_starts_with_an_option_is_the_same_sentence():
     assert plain("As of 3.4.0, try using the\n--track-origins=yes option.") == \
         "As of 3.4.0, try using the --track-origins=yes option."
     assert plain("Items:\n- one\n- two") == "Items:\n- one\n- two"
+
+
+TAB_INDENTED = """\
+\t\t\t The "Tool Licence"
+
+\t\t\t\tPreamble
+
+The intent of this document is to state the conditions under which the
+tool may be copied.
+
+Definitions:
+
+\t"Package" refers to the collection of files distributed by the
+\tCopyright Holder, and derivatives of that collection of files.
+
+\tMajor changes between versions 581 and 590
+
+* Add the --file-size option.
+
+* Bug fixes
+
+Q:  I have installed the tool, but my tar doesn't recognize .tar.tl files.
+    How can I extract .tar.tl files?
+
+A:  tool -dc foo.tar.tl | tar xf -
+"""
+
+
+def test_indented_prose_and_titles_are_text_and_a_wrapped_q_heads_its_answer(tmp_path):
+    """A tab-indented definition is prose (whole sentences, not code lines); an indented title
+    heads what follows; a closing "* Bug fixes" item is no heading; a wrapped "Q:" question heads
+    its answer, and the question is not a sentence to quote."""
+    _, chunks = chunks_of(tmp_path, "LICENCE.txt", TAB_INDENTED)
+    sections = sentences_by_section(chunks)
+    assert '"Package" refers to the collection of files distributed by the Copyright Holder, and ' \
+           'derivatives of that collection of files.' in sections["Preamble"], sections
+    release = "Major changes between versions 581 and 590"
+    assert sections[release][:2] == ["Add the --file-size option.", "Bug fixes"], sorted(sections)
+    question = next(s for s in sections if s.startswith("Q: I have installed the tool"))
+    assert question.endswith("How can I extract .tar.tl files?")
+    assert sections[question] == ["A: tool -dc foo.tar.tl | tar xf -"]
+    assert next(c for c in chunks if c.section == question).kind == "faq"
+
+
+def test_a_long_code_block_cut_into_chunks_stays_code_line_by_line(tmp_path):
+    """A doctest longer than a chunk is cut between lines and every piece is still code: its
+    ">>>" lines are quoted whole, not merged into sentences or read as quotes."""
+    from rag.ingest.chunker import code_sentences
+
+    calls = "\n".join(f">>> p.call_number_{n}()\nresult(value={n}, other={n * 7})" for n in range(60))
+    _, chunks = chunks_of(tmp_path, "README.md", f"# tool\n\n## Usage\n\n```python\n{calls}\n```\n")
+    assert len(chunks) > 2
+    for piece in chunks:
+        sentences = readable_sentences(piece)
+        assert code_sentences(piece) == frozenset(range(len(sentences))), piece.text[:80]
+        assert all(s.startswith((">>> p.call_number_", "result(value=")) for s in sentences), sentences[:3]

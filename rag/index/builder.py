@@ -24,7 +24,9 @@ from rag.ingest.chunker import chunk as chunk_document
 from rag.ingest.chunker import readable_sentences, search_text
 from rag.records import Chunk
 
-CHUNKER_VERSION = 3  # 2: HTML, and long blocks cut by the reader; 3: long-block cuts keep "[1]" with its sentence
+# 2: HTML, and long blocks cut by the reader; 3: long-block cuts keep "[1]" with its sentence;
+# 4: plain-text and HTML structure (issue 11), code lines recorded per chunk
+CHUNKER_VERSION = 4
 
 
 @dataclass

@@ -221,6 +221,7 @@ def chunk_from_json(data: dict[str, Any]) -> Chunk:
     data = dict(data)
     data["claims"] = tuple(data["claims"])
     data["sentences"] = tuple(tuple(span) for span in data["sentences"])
+    data["code"] = tuple(data.get("code", ()))
     return Chunk(**data)
 
 

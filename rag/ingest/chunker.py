@@ -80,18 +80,21 @@ def _cut_point(text: str, start: int, limit: int, hard_end: int, rows: bool) -> 
 
 def _cut(text: str, block: Block, max_chars: int) -> Iterator[Block]:
     """The block, or consecutive pieces of it of at most `max_chars`. Only the first piece keeps
-    a table or FAQ kind (and the FAQ key): the rest are prose under the same heading."""
+    a table or FAQ kind (and the FAQ key): the rest are prose under the same heading. Every piece
+    of code stays code, cut between lines: a long doctest cut into prose had its ">>>" lines
+    merged into sentences and read as quotes (psutil's README, corpus4)."""
     if not _needs_cut(text, block, max_chars):
         yield block
         return
     start, first = block.start, True
     while start < block.end:
-        end = _cut_point(text, start, max_chars, block.end, block.kind == "table")
+        end = _cut_point(text, start, max_chars, block.end, block.kind in ("table", "code"))
         piece = text[start:end]
         if piece.strip():
             a = start + len(piece) - len(piece.lstrip())
             b = start + len(piece.rstrip())
-            yield Block(block.path, a, b, *((block.kind, block.key) if first else ("prose", "")))
+            kind, key = (block.kind, block.key) if first or block.kind == "code" else ("prose", "")
+            yield Block(block.path, a, b, kind, key)
             first = False
         start = end
 
@@ -101,7 +104,8 @@ def _pieces(document: Document, block: Block, max_chars: int) -> Iterator[tuple[
     if block.end - block.start <= max_chars or block.kind == "table":
         yield block.start, block.end
         return
-    spans = sentences.split_lines(document.text[block.start:block.end], block.start)
+    spans = sentence_spans(document.text[block.start:block.end], block.kind)
+    spans = [(block.start + a, block.start + b) for a, b in spans]
     start = block.start
     for _, end in spans:
         if end - start > max_chars and end > start:
@@ -123,8 +127,12 @@ def _make(document: Document, block: Block, pieces: list[tuple[int, int, str]]) 
     own kind, so a command packed with the prose around it is still quoted line by line."""
     start, end = pieces[0][0], pieces[-1][1]
     text = document.text[start:end]
-    spans = tuple((start_ - start + a, start_ - start + b) for start_, end_, kind in pieces
-                  for a, b in sentence_spans(document.text[start_:end_], kind))
+    spans, code = [], []
+    for piece_start, piece_end, kind in pieces:
+        for a, b in sentence_spans(document.text[piece_start:piece_end], kind):
+            if kind == "code":
+                code.append(len(spans))
+            spans.append((piece_start - start + a, piece_start - start + b))
     return Chunk(
         id=chunk_id(document.source, start, end, text),
         source=document.source,
@@ -136,7 +144,8 @@ def _make(document: Document, block: Block, pieces: list[tuple[int, int, str]]) 
                                    if m in {c.marker for c in document.claims})),
         kind=block.kind,
         key=block.key if block.kind == "faq" and start == block.start else "",
-        sentences=spans,
+        sentences=tuple(spans),
+        code=tuple(code),
     )
 
 
@@ -204,7 +213,8 @@ def code_sentences(chunk: Chunk) -> frozenset[int]:
             else:
                 fenced[-1][1] = position
         position += len(line)
-    return frozenset(i for i, (a, _) in enumerate(chunk.sentences) if any(lo <= a < hi for lo, hi in fenced))
+    return frozenset(chunk.code) | frozenset(i for i, (a, _) in enumerate(chunk.sentences)
+                                             if any(lo <= a < hi for lo, hi in fenced))
 
 
 def table_columns(chunk: Chunk) -> tuple[str, ...]:

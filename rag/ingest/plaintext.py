@@ -3,11 +3,12 @@
 Paragraphs are runs of lines between blank lines. A paragraph that is one short line not ending
 in a full stop ("GNU gzip NEWS", "* Noteworthy changes in release 1.6", "TERMS AND CONDITIONS") is
 a heading; so is the lead of a numbered section ("3. Grant of Patent License. Subject to...").
-A heading that asks ("12. Is zlib thread-safe?", or a numbered question wrapped over several lines)
+A heading that asks ("12. Is zlib thread-safe?", or a numbered or "Q:" question wrapped over several lines)
 opens an FAQ block holding its answer, as a Markdown question heading does. Outline stars and
 section numbers give the heading's level. A line of dashes, equals signs or tildes separates
 paragraphs, as a blank line does ("-----" over a release name, a Setext underline). A paragraph
-indented deeper than the text around it is code (a command line, an example), never a heading; a
+indented deeper than the text around it is code (a command line, an example), unless it reads
+as prose (body text, never a heading) or as a title of plain words (a heading); a
 one-line "* item" followed by another "* " paragraph is a list item, and an unmarked short line
 indented under a "** " heading is a line of its body.
 """
@@ -29,6 +30,12 @@ HEADING_MAX_CHARS = 80
 _NUMBERED_LEAD = re.compile(r"\s*((?:\d{1,3}\.)+\d{0,3}|\d{1,3}\))\s+([A-Z][^.\n]{2,60}?)\.(?:\s|$)")
 _NUMBERED_QUESTION = re.compile(r"\s*((?:\d{1,3}\.)+\d{0,3})\s+[^\n]{3,200}\?[ \t]*(?=\n)")
 _NUMBER = re.compile(r"\s*(?:\d{1,3}[.)])+(?:\d{1,3}\.?)?\s+")
+_QUESTION_MARK = re.compile(r"\s*(?:Q|Question)\s*[.:]\s", re.I)  # "Q:  I have installed xz, but ..."
+# An indented paragraph of this many words, mostly plain words, with a sentence end, is indented
+# prose (the Artistic licence's tab-indented definitions), not code.
+PROSE_MIN_WORDS, PROSE_WORD_SHARE = 8, 0.8
+_PLAIN_WORD = re.compile(r"[\"'‘“(<]*[A-Za-z0-9][A-Za-z0-9'’-]*[.,;:!?)>\"'’”]*")
+_SENTENCE_END = re.compile(r"[a-z)][.!?][\"'’”)]*(?:\s|$)")
 _COLUMNS = re.compile(r"\S {3,}\S")  # "man-db     v2.11.2     2023-01-08": a page header or table row
 _FRAGMENT = re.compile(r"[a-z][\w'’]*(?: +\S+){2,}")  # "can be added to $HOME/.login": a sentence's tail
 _OUTLINE = re.compile(r"\s*(\*{1,6}|={2,}|-{2,})\s+")
@@ -50,8 +57,8 @@ def heading_of(paragraph: str) -> tuple[int, str, int] | None:
     """(level, heading, where the text after it starts) when the paragraph is, or opens with, a
     heading; else None. A numbered line may end in a full stop ("4. compress() returns an error.")."""
     number = _NUMBER.match(paragraph)
-    if number and paragraph.endswith("?") and len(paragraph) <= QUESTION_MAX_CHARS:
-        level = 2 + number.group(0).strip().rstrip(".)").count(".")
+    if (number or _QUESTION_MARK.match(paragraph)) and paragraph.endswith("?") and len(paragraph) <= QUESTION_MAX_CHARS:
+        level = 2 + (number.group(0).strip().rstrip(".)").count(".") if number else 0)
         return level, " ".join(paragraph.split()), len(paragraph)  # "5.3. Memcheck's ... values?" wrapped
     asked = _NUMBERED_QUESTION.match(paragraph)
     if asked:  # "1.1. How do you pronounce "Valgrind"?" with its answer on the next line
@@ -71,6 +78,23 @@ def heading_of(paragraph: str) -> tuple[int, str, int] | None:
         level = 2 + (number.group(0).strip().rstrip(".)").count(".") if number else 0)
         return level, paragraph.strip(), len(paragraph)
     return None
+
+
+def reads_as_prose(paragraph: str) -> bool:
+    """Mostly plain words and a sentence end: prose (the Artistic licence's tab-indented
+    definitions), however deeply it is indented."""
+    words = paragraph.split()
+    plain = sum(1 for word in words if _PLAIN_WORD.fullmatch(word))
+    return len(words) >= PROSE_MIN_WORDS and plain >= PROSE_WORD_SHARE * len(words) \
+        and bool(_SENTENCE_END.search(paragraph))
+
+
+def reads_as_title(paragraph: str) -> bool:
+    """One line of plain words opening with a capital, no comma: a centred "Preamble", an indented
+    release heading ("Major changes between "less" versions 581 and 590"), not a command."""
+    words = paragraph.split()
+    return "\n" not in paragraph and "," not in paragraph and paragraph.lstrip()[:1].isupper() \
+        and all(_PLAIN_WORD.fullmatch(word) for word in words)
 
 
 def _indent(text: str, start: int) -> int:
@@ -96,10 +120,11 @@ def _is_body_line(paragraph: str, indent: int, outline_indent: int | None) -> bo
         and not (_NUMBER.match(paragraph) or _OUTLINE.match(paragraph))
 
 
-def _is_list_item(paragraph: str, following: str) -> bool:
-    """A one-line "* item" whose next paragraph opens with the same marker: a list, not headings."""
+def _is_list_item(paragraph: str, beside: tuple[str, str]) -> bool:
+    """A one-line "* item" whose previous or next paragraph opens with the same marker: a list, not
+    headings (less NEWS closes each release's "* " items with "* Bug fixes", no heading)."""
     marker = _OUTLINE.match(paragraph)
-    return bool(marker) and following.startswith(marker.group(1) + " ")
+    return bool(marker) and any(other.startswith(marker.group(1) + " ") for other in beside)
 
 
 def document(source: str, text: str) -> Document:
@@ -113,11 +138,15 @@ def document(source: str, text: str) -> Document:
     outline_indent: int | None = None  # indentation of the last heading, when it was "* " marked
     for number, (start, end) in enumerate(spans):
         paragraph, indent = text[start:end], _indent(text, start)
-        if indent >= usual + CODE_INDENT:
+        deep = indent >= usual + CODE_INDENT
+        indented_title = deep and reads_as_title(paragraph)
+        if deep and not indented_title and not reads_as_prose(paragraph):
             blocks.append(Block(tuple(p for p in path if p), start, end, "code"))
             continue
-        following = text[slice(*spans[number + 1])] if number + 1 < len(spans) else ""
-        heading = None if _is_list_item(paragraph, following) \
+        beside = (text[slice(*spans[number - 1])] if number else "",
+                  text[slice(*spans[number + 1])] if number + 1 < len(spans) else "")
+        # the paragraph after a question is its answer, even one short line ("A:  xz -dc foo.tar.xz | tar xf -")
+        heading = None if question is not None or _is_list_item(paragraph, beside) or (deep and not indented_title) \
             or _is_body_line(paragraph, indent, outline_indent) else heading_of(paragraph)
         if heading is not None:
             level, name, body = heading
