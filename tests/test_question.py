@@ -110,3 +110,6 @@ def test_british_spellings_meet_american_ones():
     assert lexical.terms("licence") == lexical.terms("license")
     assert lexical.terms("quantisation") == lexical.terms("quantization")
     assert lexical.terms("expertise") != lexical.terms("expertize")  # -ise words are left alone
+    assert lexical.terms("how many colours, what behaviour") == lexical.terms("how many colors, what behavior")
+    assert lexical.terms("colour-coded") == lexical.terms("color-coded")
+    assert lexical.terms("optimised") == lexical.terms("optimized") and lexical.terms("four hours") == ["four", "hour"]

@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 
 WORD = re.compile(r"[a-z0-9]+(?:[.-][a-z0-9]+)*")
-VERSION = 2  # 2: British spellings folded; the index is rebuilt when this changes
+VERSION = 3  # 2: British spellings folded; 3: by a table of 1,730; the index is rebuilt when this changes
 STOPWORDS = frozenset("""
 a about above after again against all am an and any are as at be because been before being below
 between both but by can could did do does doing down during each few for from further had has have
@@ -30,20 +30,26 @@ def _stemmer():
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased words; "gpt-oss-20b", "5.2" and "80gb" stay whole."""
-    lowered = text.lower()
-    found = WORD.findall(lowered)
-    if "licenc" not in lowered and "isation" not in lowered:  # the usual case: no word to fold
-        return found
-    return [_american(w) for w in found]
+    """Lower-cased words, British spellings folded to American; "gpt-oss-20b", "5.2" and "80gb"
+    stay whole."""
+    return ["-".join(_american(part) for part in w.split("-")) if "-" in w else _american(w)
+            for w in WORD.findall(text.lower())]
+
+
+@lru_cache(maxsize=1)
+def _british() -> dict[str, str]:
+    from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
+
+    return BRITISH_ENGLISH_SPELLINGS
 
 
 def _american(word: str) -> str:
-    """British spellings that technical writing uses both ways, folded so that "licence" finds
-    "license" and "quantisation" finds "quantization". Only these: "-ise" verbs would need a word
-    list ("expertise", "enterprise" and "surprise" are no "-ize" words)."""
-    if word.startswith("licenc"):
-        return "licens" + word[len("licenc"):]
+    """The American spelling of a British one (breame's table), so that "colours" finds "colors"
+    and "licence" finds "license"; "-isation" words the table lacks ("quantisation") are folded
+    by their suffix, which no other word ends in."""
+    folded = _british().get(word)
+    if folded is not None:
+        return folded
     if word.endswith(("isation", "isations")):
         return word.replace("isation", "ization")
     return word
