@@ -24,12 +24,14 @@ _TAG = re.compile(r"<[^<>\n]{0,400}>")
 _IMAGE = re.compile(r"!\[[^\]\n]{0,400}\]\([^()\s]{0,2000}(?:\s+\"[^\"\n]{0,200}\")?\)|!\[[^\]\n]{0,400}\]\[[^\]\n]{0,200}\]")
 _LINK = re.compile(r"\[([^\]\n]{0,400})\]\([^()\s]{0,2000}(?:\s+\"[^\"\n]{0,200}\")?\)|\[([^\]\n]{0,400})\]\[[^\]\n]{0,200}\]")
 _WORD = re.compile(r"[^\W\d_]{2,}")
+# A GitHub alert's marker ("> [!NOTE]"): how the page styles the quote, not words it shows.
+_ALERT = re.compile(r"\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]", re.I)
 
 
 def visible_text(text: str) -> str:
-    """What a reader of the rendered page sees of Markdown with HTML in it: tags and images
-    removed, links reduced to their text. Bounded patterns: linear on any input."""
-    text = _IMAGE.sub("", _TAG.sub(" ", text))
+    """What a reader of the rendered page sees of Markdown with HTML in it: tags, images and
+    alert markers removed, links reduced to their text. Bounded patterns: linear on any input."""
+    text = _ALERT.sub("", _IMAGE.sub("", _TAG.sub(" ", text)))
     return _LINK.sub(lambda m: m.group(1) or m.group(2) or "", text)
 
 

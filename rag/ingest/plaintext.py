@@ -38,6 +38,7 @@ _PLAIN_WORD = re.compile(r"[\"'‘“(<]*[A-Za-z0-9][A-Za-z0-9'’-]*[.,;:!?)>\"
 _SENTENCE_END = re.compile(r"[a-z)][.!?][\"'’”)]*(?:\s|$)")
 _COLUMNS = re.compile(r"\S {3,}\S")  # "man-db     v2.11.2     2023-01-08": a page header or table row
 _FRAGMENT = re.compile(r"[a-z][\w'’]*(?: +\S+){2,}")  # "can be added to $HOME/.login": a sentence's tail
+_MODE_LINE = re.compile(r"-\*-.*-\*-")  # "-*- text -*-": an Emacs mode line, for the editor only
 _OUTLINE = re.compile(r"\s*(\*{1,6}|={2,}|-{2,})\s+")
 
 
@@ -138,6 +139,8 @@ def document(source: str, text: str) -> Document:
     outline_indent: int | None = None  # indentation of the last heading, when it was "* " marked
     for number, (start, end) in enumerate(spans):
         paragraph, indent = text[start:end], _indent(text, start)
+        if _MODE_LINE.fullmatch(paragraph.strip()):
+            continue
         deep = indent >= usual + CODE_INDENT
         indented_title = deep and reads_as_title(paragraph)
         if deep and not indented_title and not reads_as_prose(paragraph):

@@ -16,7 +16,8 @@ from sentencex import get_sentence_boundaries
 
 _MARKUP = re.compile(r"^(?:#{1,6}\s+|[-*+]\s+|\d+[.)]\s+|>\s*)")
 FENCES = ("```", "~~~")  # the lines that open and close a Markdown code block
-_NUMBERING = re.compile(r"\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-z])[.)]")
+# "3." or "b)" opening a numbered item; bash's NEWS letters its items on past "z." to "aa.", "bb."
+_NUMBERING = re.compile(r"\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-z]{1,2})[.)]")
 # A line that starts a unit of its own instead of continuing the one above.
 _OPENS_UNIT = re.compile(r"^\s*(?:#{1,6}\s|[-*+•o]\s|\d+[.)]\s|\([a-z0-9]{1,3}\)\s|>|\|)")
 

@@ -112,8 +112,10 @@ def _overlap(terms: frozenset[str], weights: dict[str, float]) -> float:
 
 
 def _sentences(request: Request) -> list[tuple[int, Passage, int, str]]:
+    """(passage rank, passage, sentence index, text) of every sentence with words to quote (an
+    image-only line or an alert marker reads as nothing)."""
     return [(rank, passage, index, text) for rank, passage in enumerate(request.passages[:PASSAGES_READ])
-            for index, text in enumerate(readable_sentences(passage.chunk))]
+            for index, text in enumerate(readable_sentences(passage.chunk)) if text.strip()]
 
 
 def _dense(request: Request, passage: Passage, index: int) -> float:
