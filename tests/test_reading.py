@@ -389,12 +389,13 @@ def test_a_long_code_block_cut_into_chunks_stays_code_line_by_line(tmp_path):
 
 def test_lettered_items_past_z_alert_markers_and_mode_lines_are_not_text(tmp_path):
     """bash's NEWS letters items "aa.", "bb." after "z."; a GitHub alert's "[!NOTE]" and an Emacs
-    mode line ("-*- text -*-") are markup, not sentences or headings."""
-    news = "-*- text -*-\n\nChanges in 2.40\n\naa. Fixed a bug with here-documents.\n\nbb. Fixed another bug.\n"
+    mode line ("-*- text -*-") are markup, not sentences or headings; "Changes in 2.40:" is one."""
+    news = "-*- text -*-\n\nChanges in 2.40:\n\naa. Fixed a bug with here-documents.\n\nbb. Fixed another bug.\n"
     _, chunks = chunks_of(tmp_path, "NEWS.txt", news)
     sentences = [s for c in chunks for s in readable_sentences(c)]
     assert any(s.endswith("Fixed a bug with here-documents.") for s in sentences) and "aa." not in sentences, sentences
     assert not any("-*-" in c.section or "text --" in c.text for c in chunks), [c.section for c in chunks]
+    assert {c.section for c in chunks} == {"Changes in 2.40"}, "a release line ending in a colon heads its items"
     readme = "# tool\n\n> [!NOTE]\n> The tool needs Python 3.10.\n"
     _, chunks = chunks_of(tmp_path, "README.md", readme)
     sentences = [s for c in chunks for s in readable_sentences(c)]

@@ -38,6 +38,9 @@ _PLAIN_WORD = re.compile(r"[\"'‘“(<]*[A-Za-z0-9][A-Za-z0-9'’-]*[.,;:!?)>\"
 _SENTENCE_END = re.compile(r"[a-z)][.!?][\"'’”)]*(?:\s|$)")
 _COLUMNS = re.compile(r"\S {3,}\S")  # "man-db     v2.11.2     2023-01-08": a page header or table row
 _FRAGMENT = re.compile(r"[a-z][\w'’]*(?: +\S+){2,}")  # "can be added to $HOME/.login": a sentence's tail
+# "Changes in 2.40:", "Version 1.2.3 (2020-01-05):": a release heading that ends in a colon, which
+# other short lines ending in one ("The mode is as follows:") are not
+_RELEASE_LINE = re.compile(r"[A-Z][\w ]{0,40}?\b\d+(?:\.\d+)+[\w.-]*(?: \([^()\n]{1,30}\))?:")
 _MODE_LINE = re.compile(r"-\*-.*-\*-")  # "-*- text -*-": an Emacs mode line, for the editor only
 _OUTLINE = re.compile(r"\s*(\*{1,6}|={2,}|-{2,})\s+")
 
@@ -65,6 +68,8 @@ def heading_of(paragraph: str) -> tuple[int, str, int] | None:
     if asked:  # "1.1. How do you pronounce "Valgrind"?" with its answer on the next line
         number = asked.group(1).rstrip(".")
         return 2 + number.count("."), asked.group(0).strip(), asked.end()
+    if _RELEASE_LINE.fullmatch(paragraph.strip()):
+        return 2, paragraph.strip().rstrip(":"), len(paragraph)
     lead = _NUMBERED_LEAD.match(paragraph)
     if lead and paragraph[lead.end():].strip():
         return 2 + lead.group(1).rstrip(".").count("."), f"{lead.group(1)} {lead.group(2)}", lead.end()
