@@ -400,3 +400,16 @@ def test_lettered_items_past_z_alert_markers_and_mode_lines_are_not_text(tmp_pat
     _, chunks = chunks_of(tmp_path, "README.md", readme)
     sentences = [s for c in chunks for s in readable_sentences(c)]
     assert "The tool needs Python 3.10." in sentences and not any("[!NOTE]" in s for s in sentences), sentences
+
+
+def test_a_two_column_table_without_a_header_reads_as_terms_and_definitions(tmp_path):
+    """DocBook lays a list of tools out as a headerless two-column table: its first row is a tool,
+    not a header, so every row reads "term: definition"."""
+    page = ("<html><body><h2>Extra tools</h2><table><tr><td><p>query</p></td><td><p>dump the inputs of a "
+            "target.</p></td></tr><tr><td><p>graph</p></td><td><p>output a graph.</p><pre>tool -t graph x | dot"
+            "</pre></td></tr></table></body></html>")
+    _, chunks = chunks_of(tmp_path, "manual.html", page)
+    sentences = [s for c in chunks for s in readable_sentences(c)]
+    assert "query: dump the inputs of a target." in sentences, sentences
+    assert any(s.startswith("graph: output a graph.") for s in sentences)
+    assert any("tool -t graph x | dot" in s for s in sentences), "a pipe in a definition is no table cell"

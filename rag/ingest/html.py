@@ -136,12 +136,17 @@ def _cell(tag) -> str:
 
 
 def _table(tag) -> str:
-    """A pipe table; the first row is the header. Nested tables stay inside their cell's text."""
-    rows = [[_cell(c) for c in tr.find_all(["td", "th"], recursive=False)]
-            for tr in tag.find_all("tr") if tr.find_parent("table") is tag]
+    """A pipe table; the first row is the header. Nested tables stay inside their cell's text. A
+    two-column table without header cells is a list of terms and what they mean (DocBook lays out
+    "ninja -t" tools so): read as definition items, since its first row is no header."""
+    row_tags = [tr for tr in tag.find_all("tr") if tr.find_parent("table") is tag]
+    rows = [[_cell(c) for c in tr.find_all(["td", "th"], recursive=False)] for tr in row_tags]
     rows = [r for r in rows if any(c.strip() for c in r)]
     if not rows:
         return ""
+    headed = tag.find("thead") is not None or bool(row_tags[0].find_all("th", recursive=False))
+    if not headed and max(len(r) for r in rows) == 2:
+        return "\n".join("- " + ": ".join(c.replace("\\|", "|").strip() for c in r if c.strip()) for r in rows)
     width = max(len(r) for r in rows)
     rows = [r + [" "] * (width - len(r)) for r in rows]
     lines = ["| " + " | ".join(r) + " |" for r in rows]
