@@ -29,8 +29,8 @@ FUSION = "score"
 def chunk_terms(chunk: Chunk) -> list[str]:
     """The words BM25 and the gate see of a chunk: its search text, its FAQ key, and the name of
     its file, since a passage deep in a document seldom repeats what the document is about (a
-    clause of "apache-license-2.0.txt" never says "Apache"). The file name stays out of what is
-    embedded, so a renamed file keeps its vectors."""
+    clause of "apache-license-2.0.txt" never says "Apache"). The embedded key leads with the file
+    name too (`rag.index.builder.embed_texts`)."""
     return lexical.terms(f"{document_words(chunk.source)}\n{search_text(chunk)}\n{chunk.key}")
 
 
