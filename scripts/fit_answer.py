@@ -10,10 +10,10 @@ written to rag/answer/generators/sentence_scorer.json with the figures, for the 
 
     python scripts/fit_answer.py [--out rag/answer/generators/sentence_scorer.json]
 
-Fitted on the dev sets only: eval/project.jsonl, eval/heldout.jsonl and both splits of
-eval/article_user.jsonl and eval/corpus2.jsonl (their held-out halves were scored once, then became
-dev data). The blind sets written after them, eval/article_user2.jsonl and eval/corpus3.jsonl, are
-never read here: they are what the fit is judged on.
+Fitted on the dev sets only: eval/project.jsonl, eval/heldout.jsonl, and all of
+eval/article_user*.jsonl 1-3 and eval/corpus2-4.jsonl (each blind set was scored first and last
+as held-out, then became dev data). The fifth blind set, eval/article_user4.jsonl and
+eval/corpus5.jsonl, is never read here: it is what the fit is judged on.
 """
 
 from __future__ import annotations
@@ -38,7 +38,11 @@ from rag.settings import load  # noqa: E402
 TRAINING = [(Path("eval/project.jsonl"), Path("corpus"), None),
             (Path("eval/heldout.jsonl"), Path("corpus"), None),
             (Path("eval/article_user.jsonl"), Path("corpus"), None),
-            (Path("eval/corpus2.jsonl"), Path("eval/corpus2"), None)]
+            (Path("eval/corpus2.jsonl"), Path("eval/corpus2"), None),
+            (Path("eval/article_user2.jsonl"), Path("corpus"), None),
+            (Path("eval/corpus3.jsonl"), Path("eval/corpus3"), None),
+            (Path("eval/article_user3.jsonl"), Path("corpus"), None),
+            (Path("eval/corpus4.jsonl"), Path("eval/corpus4"), None)]
 
 
 class Recorder(extractive.ExtractiveGenerator):

@@ -20,8 +20,8 @@ from rag.embed.embedder import Embedder
 from rag.errors import CorpusError, IndexBusy, IndexMissing
 from rag.index import lexical, store
 from rag.ingest import reader
+from rag.ingest.chunker import SECTION_SEPARATOR, document_words, readable_sentences, search_text
 from rag.ingest.chunker import chunk as chunk_document
-from rag.ingest.chunker import document_words, readable_sentences, search_text
 from rag.records import Chunk
 
 # 2: HTML, and long blocks cut by the reader; 3: long-block cuts keep "[1]" with its sentence;
@@ -66,11 +66,16 @@ def text_hash(text: str) -> str:
 def embed_texts(chunk: Chunk) -> tuple[list[str], list[str]]:
     """(keys, sentences) to embed for a chunk: its passage text under its file name and heading
     path, and, for an FAQ answer, its question as a key of its own; and each readable sentence,
-    for extractive answering. The file name names what a passage deep in a README is about: "This
-    project is licensed under the terms of the MIT license" never says "FastAPI", and without it
-    "what licence does fastapi use" ranked the passage 23rd (corpus4; recall@5 0.917 -> 0.979)."""
+    for extractive answering, under its nearest heading.
+
+    The file name names what a passage deep in a README is about: "This project is licensed
+    under the terms of the MIT license" never says "FastAPI", and without it "what licence does
+    fastapi use" ranked the passage 23rd (corpus4; recall@5 0.917 -> 0.979). The heading names
+    what a sentence leaves to it ("It consists of roughly 10K records" under "Dictionary
+    compression"; leave one dev set out, the sentence scorer's top-1 rose 69.7% -> 71.4%)."""
+    heading = chunk.section.split(SECTION_SEPARATOR)[-1]
     keys = [f"{document_words(chunk.source)} › {search_text(chunk)}"] + ([chunk.key] if chunk.key else [])
-    return keys, list(readable_sentences(chunk))
+    return keys, [f"{heading}: {sentence}" for sentence in readable_sentences(chunk)]
 
 
 def _previous(index_dir: Path) -> tuple[Path | None, dict[str, Any] | None, str]:
