@@ -149,6 +149,18 @@ def test_article_answers(article_bot, question, lead, expected):
 
 
 @pytest.mark.slow
+def test_a_why_question_gets_the_sentence_that_explains(article_bot):
+    """"why" anywhere in the question, not only first ("then why is it called OpenAI?"), asks for an
+    explanation, which takes the sentence after the one that states the puzzle."""
+    from rag.answer.generators.base import Turn
+
+    history = [Turn("user", "is chatgpt open source"), Turn("assistant", article_bot.ask("is chatgpt open source").text)]
+    answer = article_bot.ask("then why on earth is the company called openai", history)
+    check_cited(answer)
+    assert "non-profit" in answer.text, answer.text
+
+
+@pytest.mark.slow
 def test_article_claim_marker_for_the_80_percent_question(article_bot):
     answer = article_bot.ask("What share of global AI token usage do proprietary models like ChatGPT account for?")
     check_cited(answer)

@@ -38,7 +38,7 @@ _NEGATION = re.compile(r"\b(not|no|cannot|can't|never|none|neither|nor|isn't|are
 _LEAD_WORD = re.compile(r"^\s*(yes|no)\b[,.;:]?\s*", re.I)
 _ENDS_SENTENCE = re.compile(r"[.!?][\"')\]*_]*(\s*\[\d+\])*\s*$")
 _CONTINUES = re.compile(r"^\s*(this|these|that|those|it|they|such|which|but)\b", re.I)
-_WHY = re.compile(r"^\s*(why|how come)\b|\bwhat (is|are) the difference\b", re.I)
+_WHY = re.compile(r"\b(why|how come)\b|\bwhat (is|are) the difference\b", re.I)
 CONTEXT_WEIGHT = 0.25  # a word only the condensed query adds (from an earlier turn), vs 1 for the question's own
 FAQ_MATCH = 0.8  # a question this close to an FAQ question is that question, so its answer leads
 
