@@ -220,15 +220,15 @@ def states_wanted_fact(question: str, sentence: str) -> float:
     return wanted.stated_in(sentence) if wanted else 0.0
 
 
-def _neighbour(best: Candidate, ranked: list[Candidate], step: int) -> Candidate | None:
-    """The sentence `step` places after (or before) the best one in its passage, if any."""
-    return next((c for c in ranked if c.rank == best.rank and c.index == best.index + step), None)
+def _next_sentence(best: Candidate, ranked: list[Candidate]) -> Candidate | None:
+    """The sentence after the best one in its passage, if any."""
+    return next((c for c in ranked if c.rank == best.rank and c.index == best.index + 1), None)
 
 
 def _follower(best: Candidate, ranked: list[Candidate], question: str) -> Candidate | None:
     """The sentence after the best one, when it carries the thought on ("This means ...") or the
     question asks why: one sentence rarely holds an explanation."""
-    following = _neighbour(best, ranked, 1)
+    following = _next_sentence(best, ranked)
     if following is not None and (_CONTINUES.match(following.text) or _WHY.search(question)):
         return following
     return None
@@ -242,16 +242,8 @@ def _output_of(best: Candidate, ranked: list[Candidate]) -> Candidate | None:
     what the call gives is the answer, the call alone is half of it."""
     if not _PROMPT.match(best.text):
         return None
-    following = _neighbour(best, ranked, 1)
+    following = _next_sentence(best, ranked)
     return following if following is not None and not _PROMPT.match(following.text) else None
-
-
-def _leader(best: Candidate, ranked: list[Candidate]) -> Candidate | None:
-    """The sentence before the best one, when the best leans on it ("But once you hit ...",
-    "This means ..."): alone it would answer with half a thought."""
-    if not _CONTINUES.match(best.text):
-        return None
-    return _neighbour(best, ranked, -1)
 
 
 def _runners_up(best: Candidate, ranked: list[Candidate]) -> list[Candidate]:
@@ -281,7 +273,7 @@ def choose(ranked: list[Candidate], request: Request) -> list[Candidate]:
     if not ranked:
         return []
     best = ranked[0]
-    extra = _output_of(best, ranked) or _fuller_fact(best, ranked, kind_source(request)) or _leader(best, ranked) \
+    extra = _output_of(best, ranked) or _fuller_fact(best, ranked, kind_source(request)) \
         or _follower(best, ranked, request.question) or _supporter(best, ranked, request)
     chosen = [best, extra] if extra is not None else [best]
     return sorted(chosen[:MAX_SENTENCES], key=lambda c: (c.rank, c.index))
