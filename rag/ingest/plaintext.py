@@ -2,15 +2,16 @@
 
 Paragraphs are runs of lines between blank lines. A paragraph that is one short line not ending
 in a full stop ("GNU gzip NEWS", "* Noteworthy changes in release 1.6", "TERMS AND CONDITIONS") is
-a heading; so is the lead of a numbered section ("3. Grant of Patent License. Subject to...").
-A heading that asks ("12. Is zlib thread-safe?", or a numbered or "Q:" question wrapped over several lines)
-opens an FAQ block holding its answer, as a Markdown question heading does. Outline stars and
-section numbers give the heading's level. A line of dashes, equals signs or tildes separates
-paragraphs, as a blank line does ("-----" over a release name, a Setext underline). A paragraph
-indented deeper than the text around it is code (a command line, an example), unless it reads
-as prose (body text, never a heading) or as a title of plain words (a heading); a
-one-line "* item" followed by another "* " paragraph is a list item, and an unmarked short line
-indented under a "** " heading is a line of its body.
+a heading; so is the lead of a numbered section ("3. Grant of Patent License. Subject to...") and a
+release line ending in a colon ("Changes in 2.40:"). A heading that asks ("12. Is zlib
+thread-safe?", or a numbered or "Q:" question wrapped over several lines) opens an FAQ block
+holding its answer, as a Markdown question heading does; the paragraph after it is that answer.
+Outline stars and section numbers give the heading's level. A line of dashes, equals signs or
+tildes separates paragraphs, as a blank line does ("-----" over a release name, a Setext
+underline). A paragraph indented deeper than the text around it is code (a command line, an
+example), unless it reads as prose (body text, never a heading) or as a title of plain words (a
+heading). A one-line "* item" next to another "* " paragraph is a list item, an unmarked short
+line indented under a "** " heading is a line of its body, and an Emacs mode line is skipped.
 """
 
 from __future__ import annotations
@@ -154,8 +155,9 @@ def document(source: str, text: str) -> Document:
         beside = (text[slice(*spans[number - 1])] if number else "",
                   text[slice(*spans[number + 1])] if number + 1 < len(spans) else "")
         # the paragraph after a question is its answer, even one short line ("A:  xz -dc foo.tar.xz | tar xf -")
-        heading = None if question is not None or _is_list_item(paragraph, beside) or (deep and not indented_title) \
-            or _is_body_line(paragraph, indent, outline_indent) else heading_of(paragraph)
+        never_heading = question is not None or (deep and not indented_title) \
+            or _is_list_item(paragraph, beside) or _is_body_line(paragraph, indent, outline_indent)
+        heading = None if never_heading else heading_of(paragraph)
         if heading is not None:
             level, name, body = heading
             outline_indent = indent if _OUTLINE.match(paragraph) else None
