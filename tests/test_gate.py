@@ -135,3 +135,17 @@ def test_a_follow_up_asks_the_earlier_question_about_its_own_names():
     assert unsupported("and Llama 4?", hits, query=f"{asked_before} and Llama 4?") == ""
     assert unsupported("and GPT-4o?", hits, query=f"{asked_before} and GPT-4o?") == "give no price for GPT-4o"
     assert unsupported("and for output?", hits, query=f"{asked_before} and for output?") == ""
+
+
+def test_a_follow_up_in_its_own_words_asks_only_what_it_asks():
+    """"and by when had the costs dropped" asks a question of its own: it is not refused for
+    lacking what the turn before asked about ("traffic"), as an elliptical "and GPT-4o?" would be."""
+    hits = [_hit("By March their monthly costs had dropped by 80%.")]
+    asked_before = "how much of the startup's traffic was repetitive"
+    assert unsupported("and by when had the costs dropped", hits, query=f"{asked_before} and by when had the costs dropped") == ""
+    assert unsupported("and the startup?", hits, query=f"{asked_before} and the startup?").startswith("say nothing about traffic")
+
+
+def test_an_adverb_before_the_verb_is_not_what_is_asked_about():
+    hits = [_hit("Pillow is the friendly PIL fork by Jeffrey Clark and contributors.")]
+    assert unsupported("what exactly is Pillow", hits) == ""

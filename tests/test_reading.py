@@ -413,3 +413,10 @@ def test_a_two_column_table_without_a_header_reads_as_terms_and_definitions(tmp_
     assert "query: dump the inputs of a target." in sentences, sentences
     assert any(s.startswith("graph: output a graph.") for s in sentences)
     assert any("tool -t graph x | dot" in s for s in sentences), "a pipe in a definition is no table cell"
+
+
+def test_a_link_whose_text_wraps_reads_as_its_text(tmp_path):
+    readme = "# Pillow\n\nPillow is the friendly PIL fork by [Jeffrey Clark and\ncontributors](https://example.org/c).\n"
+    _, chunks = chunks_of(tmp_path, "README.md", readme)
+    sentences = [s for c in chunks for s in readable_sentences(c)]
+    assert "Pillow is the friendly PIL fork by Jeffrey Clark and contributors." in sentences, sentences

@@ -84,7 +84,10 @@ difference differences purpose role impact effect effects consequence consequenc
 implications tradeoff tradeoffs trade-off trade-offs catch limit limits limitation limitations
 meaning
 """.split())
-FORM_WORDS = MEASURE_WORDS | JUDGEMENT_WORDS
+# Adverbs a "what/which" phrase may carry before its verb ("what exactly is pillow", "which less
+# version first had --mouse"): they name nothing a passage must hold.
+ADVERBS = frozenset("exactly actually really just even ever still else first last originally currently".split())
+FORM_WORDS = MEASURE_WORDS | JUDGEMENT_WORDS | ADVERBS
 _AUX = r"(?:is|are|was|were|does|do|did|can|could|will|would|should|has|have|had)"
 _NOT_POSSESSIVE = r"(?:it|that|what|there|here|who|he|she|let|where|how)"
 # Each pattern's group 1 is the phrase a passage must mention, form words aside.

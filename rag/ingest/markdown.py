@@ -21,8 +21,9 @@ BLOCK_TOKENS = {"paragraph_open": "prose", "bullet_list_open": "list", "ordered_
                 "table_open": "table", "fence": "code", "code_block": "code",
                 "blockquote_open": "prose", "html_block": "prose"}
 _TAG = re.compile(r"<[^<>\n]{0,400}>")
-_IMAGE = re.compile(r"!\[[^\]\n]{0,400}\]\([^()\s]{0,2000}(?:\s+\"[^\"\n]{0,200}\")?\)|!\[[^\]\n]{0,400}\]\[[^\]\n]{0,200}\]")
-_LINK = re.compile(r"\[([^\]\n]{0,400})\]\([^()\s]{0,2000}(?:\s+\"[^\"\n]{0,200}\")?\)|\[([^\]\n]{0,400})\]\[[^\]\n]{0,200}\]")
+# A link's or image's text may wrap onto the next line ("by [Jeffrey 'Alex' Clark and\ncontributors](...)").
+_IMAGE = re.compile(r"!\[[^\]]{0,400}\]\([^()\s]{0,2000}(?:\s+\"[^\"\n]{0,200}\")?\)|!\[[^\]]{0,400}\]\[[^\]\n]{0,200}\]")
+_LINK = re.compile(r"\[([^\]]{0,400})\]\([^()\s]{0,2000}(?:\s+\"[^\"\n]{0,200}\")?\)|\[([^\]]{0,400})\]\[[^\]\n]{0,200}\]")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 # A GitHub alert's marker ("> [!NOTE]"): how the page styles the quote, not words it shows.
 _ALERT = re.compile(r"\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]", re.I)
