@@ -77,3 +77,25 @@ def test_question_about_nothing_in_the_corpus_scores_low(bot, index):
     off_topic = search(bot, index, "Who won the football world cup?", k=1)[0]
     assert off_topic.lexical == 0.0
     assert off_topic.dense < on_topic.dense
+
+
+def test_a_version_number_asked_for_finds_its_release(tmp_path):
+    """A version number is matched exactly by BM25 and hardly at all by the embedding; when the
+    question holds one the corpus has, the lexical ranking counts double, so the release it names
+    is found among releases that read alike."""
+    from rag.service import assistant, builder
+    from rag.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    releases = [f"* Noteworthy changes in release 2.{n}.{n % 4}\n\n** Release notes\n\n  The release date of this "
+                f"tool release is announced on the mailing list; see the release schedule for tool {n}.\n\n"
+                for n in range(30) if n != 17]
+    releases.insert(17, "* Noteworthy changes in release 2.17.1\n\n** Bug fixes\n\n  Fix computation of total "
+                        "bytes downloaded during FTP transfers.\n\n")
+    (corpus / "NEWS.txt").write_text("Tool NEWS\n\n" + "".join(releases), encoding="utf-8")
+    settings = Settings(corpus=corpus, index=tmp_path / "index", generator="extractive")
+    builder(settings).run()
+    bot = assistant(settings)
+    hits = bot.index().search("release date of tool 2.17.1?", bot.embedder.embed_query("release date of tool 2.17.1?"), k=3)
+    assert "2.17.1" in hits[0].chunk.section, [h.chunk.section for h in hits]

@@ -9,6 +9,7 @@ a long passage still surfaces), and BM25; a chunk scores by its best key or sent
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ RRF_K = 60  # the usual reciprocal-rank-fusion constant: rank 1 counts ~2x rank 
 # Relative-score fusion keeps how far ahead a hit is, which RRF throws away; on the eval sets it
 # measured better (docs/RETRIEVAL.md: MRR 0.917 vs 0.867 for RRF). Equal weights, not tuned.
 FUSION = "score"
+_IDENTIFIER = re.compile(r"\d\.\d|_|\w-\w*\d")
 
 
 def chunk_terms(chunk: Chunk) -> list[str]:
@@ -140,6 +142,11 @@ class Index:
         rows = np.flatnonzero(self.key_owner == position)
         return float((self.keys[rows] @ query_vector).max()) if len(rows) else 0.0
 
+    def _identifier(self, term: str) -> bool:
+        """A term of the corpus written like an identifier: a version or dotted name, a snake_case
+        or hyphenated code word holding a digit or underscore."""
+        return term in self.vocab and bool(_IDENTIFIER.search(term))
+
     def search(self, query: str, query_vector: np.ndarray, k: int = 5, mode: str = "hybrid",
                also: Sequence[tuple[str, np.ndarray]] = ()) -> list[Hit]:
         """The `k` best chunks for the query; `mode` is "hybrid", "dense" or "bm25". `also`: more
@@ -152,7 +159,11 @@ class Index:
                 rankings.append(self.dense_ranking(vector, depth))
                 rankings.append(self.dense_ranking(vector, depth, sentences=True))
             if mode in ("hybrid", "bm25"):
-                rankings.append(self.lexical_ranking(lexical.terms(text), depth))
+                terms = lexical.terms(text)
+                lexical_ranking = self.lexical_ranking(terms, depth)
+                # an identifier ("1.21.3", "--keep", "memory_full_info") is matched exactly by BM25
+                # and hardly at all by the embedding, so its ranking counts as much as the dense two
+                rankings.extend([lexical_ranking] * (2 if any(self._identifier(t) for t in terms) else 1))
         fused = rrf(rankings) if FUSION == "rrf" else relative_scores(rankings)
         best = sorted(fused, key=lambda p: (-fused[p], p))[:k]
         query_words = lexical.word_groups(query)
