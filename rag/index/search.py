@@ -25,7 +25,7 @@ RRF_K = 60  # the usual reciprocal-rank-fusion constant: rank 1 counts ~2x rank 
 # Relative-score fusion keeps how far ahead a hit is, which RRF throws away; on the eval sets it
 # measured better (docs/RETRIEVAL.md: MRR 0.917 vs 0.867 for RRF). Equal weights, not tuned.
 FUSION = "score"
-_IDENTIFIER = re.compile(r"\d\.\d|_|\w-\w*\d")
+_IDENTIFIER = re.compile(r"\d\.\d|\w-\w*\d")  # "1.21.3", "gpt-oss-20b" (terms never hold "_")
 
 
 def chunk_terms(chunk: Chunk) -> list[str]:
@@ -143,8 +143,8 @@ class Index:
         return float((self.keys[rows] @ query_vector).max()) if len(rows) else 0.0
 
     def _identifier(self, term: str) -> bool:
-        """A term of the corpus written like an identifier: a version or dotted name, a snake_case
-        or hyphenated code word holding a digit or underscore."""
+        """A term of the corpus written like an identifier: a version number, or a hyphenated name
+        holding a digit."""
         return term in self.vocab and bool(_IDENTIFIER.search(term))
 
     def search(self, query: str, query_vector: np.ndarray, k: int = 5, mode: str = "hybrid",
@@ -161,7 +161,7 @@ class Index:
             if mode in ("hybrid", "bm25"):
                 terms = lexical.terms(text)
                 lexical_ranking = self.lexical_ranking(terms, depth)
-                # an identifier ("1.21.3", "--keep", "memory_full_info") is matched exactly by BM25
+                # an identifier ("1.21.3", "gpt-oss-20b") is matched exactly by BM25
                 # and hardly at all by the embedding, so its ranking counts as much as the dense two
                 rankings.extend([lexical_ranking] * (2 if any(self._identifier(t) for t in terms) else 1))
         fused = rrf(rankings) if FUSION == "rrf" else relative_scores(rankings)
