@@ -12,8 +12,9 @@ written to rag/answer/generators/sentence_scorer.json with the figures, for the 
 
 Fitted on the dev sets only: eval/project.jsonl, eval/heldout.jsonl, and all of
 eval/article_user*.jsonl 1-3 and eval/corpus2-4.jsonl (each blind set was scored first and last
-as held-out, then became dev data). The fifth blind set, eval/article_user4.jsonl and
-eval/corpus5.jsonl, is never read here: it is what the fit is judged on.
+as held-out, then became dev data). The later blind sets are not read here: the fifth
+(eval/article_user4.jsonl, eval/corpus5.jsonl) judged this fit, and the sixth
+(eval/article_user5.jsonl, eval/corpus6.jsonl) is still held-out.
 """
 
 from __future__ import annotations
