@@ -23,7 +23,8 @@ from rag.records import Chunk, Claim, Hit
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: rank 1 counts ~2x rank 60, not 60x
 # Relative-score fusion keeps how far ahead a hit is, which RRF throws away; on the eval sets it
-# measured better (docs/RETRIEVAL.md: MRR 0.917 vs 0.867 for RRF). Equal weights, not tuned.
+# measured better (docs/RETRIEVAL.md: MRR 0.917 vs 0.867 for RRF). Equal weights, not tuned, but
+# BM25's ranking counts twice when the question holds an identifier (`Index._identifier`).
 FUSION = "score"
 _IDENTIFIER = re.compile(r"\d\.\d|\w-\w*\d")  # "1.21.3", "gpt-oss-20b" (terms never hold "_")
 
