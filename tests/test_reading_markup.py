@@ -1,0 +1,173 @@
+"""Reading markup as people write it (issue 11): README badges and logos left out, commands and
+doctests quotable whole (a long code block stays code), reStructuredText, HTML definition lists and
+tables, wrapped links."""
+
+from __future__ import annotations
+
+from rag.ingest.chunker import readable_sentences
+from tests.reading import ask_one_file, chunks_of, sentences_by_section
+
+README = """\
+<p align="center">
+  <img src="https://example.org/logo.png" width="200">
+</p>
+
+[![PyPI](https://img.shields.io/pypi/v/tool.svg)](https://pypi.org/project/tool/)
+[![CI](https://github.com/x/tool/badge.svg)](https://github.com/x/tool/actions)
+
+# tool
+
+tool turns XML into dictionaries, and it was written to be
+small and fast.
+
+## Installation
+
+Install it from PyPI:
+
+```sh
+$ pip install tool
+```
+"""
+
+
+def test_a_readme_drops_its_badges_and_quotes_its_commands(tmp_path):
+    document, chunks = chunks_of(tmp_path, "README.md", README)
+    assert document.title == "tool"
+    every = [s for c in chunks for s in readable_sentences(c)]
+    assert not any("shields.io" in c.text or "logo.png" in c.text for c in chunks), "badges and logos are not passages"
+    assert "tool turns XML into dictionaries, and it was written to be small and fast." in every
+    install = [s for c in chunks if c.section == "Installation" for s in readable_sentences(c)]
+    assert "$ pip install tool" in install and not any("```" in s for s in install)
+
+
+RST_README = """\
+=========
+widgetlib
+=========
+
+.. image:: https://img.shields.io/pypi/v/widgetlib.svg
+
+widgetlib makes widgets. It is small and fast.
+
+Installation
+============
+
+Install it with pip::
+
+    $ pip install widgetlib
+
++--------+-------+
+| Option | Value |
++========+=======+
+| speed  | fast  |
++--------+-------+
+
+.. include:: {secret}
+
+.. raw:: html
+
+   <p>raw markup never shows</p>
+"""
+
+
+def test_a_restructured_text_readme_reads_as_sections_commands_and_tables(tmp_path):
+    secret = tmp_path / "outside.txt"
+    secret.write_text("the outside secret", encoding="utf-8")
+    document, chunks = chunks_of(tmp_path, "README.rst", RST_README.format(secret=secret))
+    assert document.title == "widgetlib"
+    sections = sentences_by_section(chunks)
+    assert sections["widgetlib"] == ["widgetlib makes widgets.", "It is small and fast."]
+    assert "$ pip install widgetlib" in sections["Installation"]
+    assert any(c.kind == "table" and "fast" in c.text for c in chunks)
+    # neither an include of a file outside the corpus nor raw markup reaches the index
+    assert "outside secret" not in document.text and "raw markup" not in document.text
+    assert "shields.io" not in document.text
+
+
+def test_restructured_text_that_docutils_cannot_render_is_still_read(tmp_path, monkeypatch):
+    from rag.ingest import restructured
+
+    def fails(text):
+        raise ValueError("docutils gave up")
+
+    monkeypatch.setattr(restructured, "to_html", fails)
+    document, chunks = chunks_of(tmp_path, "broken.rst", "Title\n=====\n\nThe text after it still counts.\n")
+    assert any("still counts" in c.text for c in chunks)  # read as plain text, not skipped
+
+
+MANUAL_PAGE = """\
+<html><body>
+<div class="header"><p>Next: <a href="#a">Examples</a>, Previous: <a href="#b">Intro</a>,
+Up: <a href="#c">Top</a> [<a href="#d">Contents</a>]</p></div>
+<h2>Redirecting Output<a class="copiable-anchor" href="#r">¶</a></h2>
+<p>By default, tool writes its statistics to the standard error stream.</p>
+<dl>
+<dt><code>-o <var>file</var></code></dt>
+<dt><code>--output=<var>file</var></code></dt>
+<dd><p>Write the statistics to <var>file</var>.</p></dd>
+</dl>
+</body></html>
+"""
+
+
+def test_an_html_definition_list_names_what_each_definition_defines(tmp_path):
+    document, chunks = chunks_of(tmp_path, "manual.html", MANUAL_PAGE)
+    sentences = [s for c in chunks for s in readable_sentences(c)]
+    assert any(s.startswith("-o file, --output=file: Write the statistics to file.") for s in sentences), sentences
+    assert "Previous" not in document.text, "a navigation bar was indexed"
+    assert "¶" not in document.text and chunks[0].section == "Redirecting Output"
+
+
+DOCTEST_README = """\
+# verlib
+
+verlib parses version strings.
+
+## Coercing versions
+
+Odd version strings can be coerced:
+
+```python
+>>> Version.coerce('0.1.2.3.4')
+Version('0.1.2+3.4')
+```
+"""
+
+
+def test_a_doctest_answer_shows_what_the_call_prints(tmp_path):
+    answer = ask_one_file(tmp_path, "verlib-README.md", DOCTEST_README, "what does Version.coerce('0.1.2.3.4') give you")
+    assert "Version('0.1.2+3.4')" in answer.text, answer.text
+
+
+def test_a_long_code_block_cut_into_chunks_stays_code_line_by_line(tmp_path):
+    """A doctest longer than a chunk is cut between lines and every piece is still code: its
+    ">>>" lines are quoted whole, not merged into sentences or read as quotes."""
+    from rag.ingest.chunker import code_sentences
+
+    calls = "\n".join(f">>> p.call_number_{n}()\nresult(value={n}, other={n * 7})" for n in range(60))
+    _, chunks = chunks_of(tmp_path, "README.md", f"# tool\n\n## Usage\n\n```python\n{calls}\n```\n")
+    assert len(chunks) > 2
+    for piece in chunks:
+        sentences = readable_sentences(piece)
+        assert code_sentences(piece) == frozenset(range(len(sentences))), piece.text[:80]
+        assert all(s.startswith((">>> p.call_number_", "result(value=")) for s in sentences), sentences[:3]
+
+
+def test_a_two_column_table_without_a_header_reads_as_terms_and_definitions(tmp_path):
+    """DocBook lays a list of tools out as a headerless two-column table: its first row is a tool,
+    not a header, so every row reads "term: definition"."""
+    page = ("<html><body><h2>Extra tools</h2><table><tr><td><p>query</p></td><td><p>dump the inputs of a "
+            "target.</p></td></tr><tr><td><p>graph</p></td><td><p>output a graph.</p><pre>tool -t graph x | dot"
+            "</pre></td></tr></table></body></html>")
+    _, chunks = chunks_of(tmp_path, "manual.html", page)
+    sentences = [s for c in chunks for s in readable_sentences(c)]
+    assert "query: dump the inputs of a target." in sentences, sentences
+    assert any(s.startswith("graph: output a graph.") for s in sentences)
+    assert any("tool -t graph x | dot" in s for s in sentences), "a pipe in a definition is no table cell"
+
+
+def test_a_link_whose_text_wraps_reads_as_its_text(tmp_path):
+    readme = "# Pillow\n\nPillow is the friendly PIL fork by [Jeffrey Clark and\ncontributors](https://example.org/c).\n"
+    _, chunks = chunks_of(tmp_path, "README.md", readme)
+    sentences = [s for c in chunks for s in readable_sentences(c)]
+    assert "Pillow is the friendly PIL fork by Jeffrey Clark and contributors." in sentences, sentences
