@@ -16,12 +16,11 @@ Three tests, all on what `search` already returned:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.answer.question import MAX_ANALYSED_CHARS, Name, asked_about, asks_value, names, wanted_kind
+from rag.answer.question import Name, asked_about, asks_value, elliptical, names, wanted_kind
 from rag.index import lexical
 from rag.index.search import chunk_terms
 from rag.ingest.chunker import search_text, table_columns
@@ -85,7 +84,7 @@ def unsupported(question: str, hits: Sequence[Hit], vocabulary: Collection[str] 
     query = query or question
     # an elliptical follow-up ("and GPT-4o?") asks what the turn before asked; one that asks in
     # its own words ("and by when had the costs dropped") asks only that
-    asked = [a for a in asked_about(query if _elliptical(question) else question) if a.checked(vocabulary)]
+    asked = [a for a in asked_about(query if elliptical(question) else question) if a.checked(vocabulary)]
     in_phrases = {word for a in asked for word in a.phrase.split()}
     given = [name for name in names(question) or names(query) if name.text not in in_phrases]
     units = [(text, terms) for text, terms in evidence_units(hits) if all(n.referred_to_in(terms) for n in given)]
@@ -99,15 +98,6 @@ def unsupported(question: str, hits: Sequence[Hit], vocabulary: Collection[str] 
     if not any(kind.stated_in(text) for text, _ in units):
         return f"give no {CHECKED_KINDS[kind.name]}" + _beside(given)
     return ""
-
-
-_QUESTION_WORD = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|does|do|did|can|could|"
-                            r"will|would|should|has|have|had)\b", re.I)
-
-
-def _elliptical(question: str) -> bool:
-    """A question with no question word of its own: "and GPT-4o?", "the open-weight ones?"."""
-    return not _QUESTION_WORD.search(question[:MAX_ANALYSED_CHARS])
 
 
 def _beside(given: list[Name]) -> str:

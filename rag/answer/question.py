@@ -214,6 +214,15 @@ _ASKS_VALUE = re.compile(r"\b(what|which|when|how (much|many|long|big|large|high
 _COMPARES = re.compile(r"\b(compared (with|to)|than|versus|vs\.?|relative to)\b", re.I)
 
 
+_QUESTION_WORD = re.compile(rf"\b(?:what|which|who|whom|whose|when|where|why|how|{_AUX})\b", re.I)
+
+
+def elliptical(question: str) -> bool:
+    """A question with no question word of its own ("and GPT-4o?", "the open-weight ones?"): it
+    asks what the turn before it asked."""
+    return not _QUESTION_WORD.search(question[:MAX_ANALYSED_CHARS])
+
+
 def asks_value(question: str) -> bool:
     question = question[:MAX_ANALYSED_CHARS]
     return bool(_ASKS_VALUE.search(question)) and not _COMPARES.search(question)
