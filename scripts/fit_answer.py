@@ -1,20 +1,24 @@
-"""Fit the extractive answerer's sentence scorer on the training splits, with cross-validation.
+"""Fit the extractive answerer's sentence scorer and its companion model, with cross-validation.
 
 Each answerable item of the training sets goes through the pipeline (history, retrieval, gate);
 when the gate lets it through, every candidate sentence the extractive answerer weighs becomes a
 row of `rag.answer.generators.extractive.FEATURES`, labelled 1 when it holds an expected answer
 string. A logistic regression (scikit-learn, installed with sentence-transformers) learns the
 weights; 5-fold cross-validation grouped by item compares how often the top-scoring sentence
-holds the answer under the hand-set constants and under the fitted weights. The weights are
-written to rag/answer/generators/sentence_scorer.json with the figures, for the product to read.
+holds the answer under the hand-set constants and under the fitted weights.
+
+Then, with the candidates ranked by the fitted scorer, each item whose best sentence misses the
+answer gives a row of `COMPANION_FEATURES` for each of the next-best sentences, labelled 1 when it
+holds the answer: a second logistic regression learns which sentence to show beside the best one.
+Leaving one eval set out at a time, it reports how often the best sentence or its companion holds
+the answer, against the best alone, the next sentence and the runner-up; the threshold below
+which no companion is shown is the highest that loses no more than a point of that.
 
     python scripts/fit_answer.py [--out rag/answer/generators/sentence_scorer.json]
 
-Fitted on the dev sets only: eval/project.jsonl, eval/heldout.jsonl, and all of
-eval/article_user*.jsonl 1-3 and eval/corpus2-4.jsonl (each blind set was scored first and last
-as held-out, then became dev data). The later blind sets are not read here: the fifth
-(eval/article_user4.jsonl, eval/corpus5.jsonl) judged this fit, and the sixth
-(eval/article_user5.jsonl, eval/corpus6.jsonl) is still held-out.
+Fitted on the dev sets only: eval/project.jsonl, eval/heldout.jsonl, eval/article_user*.jsonl 1-5
+and eval/corpus2-6.jsonl (each blind set was scored first and last as held-out, then became dev
+data). The newest blind set (eval/article_user6.jsonl, eval/corpus7.jsonl) is never read here.
 """
 
 from __future__ import annotations
@@ -43,7 +47,11 @@ TRAINING = [(Path("eval/project.jsonl"), Path("corpus"), None),
             (Path("eval/article_user2.jsonl"), Path("corpus"), None),
             (Path("eval/corpus3.jsonl"), Path("eval/corpus3"), None),
             (Path("eval/article_user3.jsonl"), Path("corpus"), None),
-            (Path("eval/corpus4.jsonl"), Path("eval/corpus4"), None)]
+            (Path("eval/corpus4.jsonl"), Path("eval/corpus4"), None),
+            (Path("eval/article_user4.jsonl"), Path("corpus"), None),
+            (Path("eval/corpus5.jsonl"), Path("eval/corpus5"), None),
+            (Path("eval/article_user5.jsonl"), Path("corpus"), None),
+            (Path("eval/corpus6.jsonl"), Path("eval/corpus6"), None)]
 
 
 class Recorder(extractive.ExtractiveGenerator):
@@ -56,23 +64,30 @@ class Recorder(extractive.ExtractiveGenerator):
         yield from super().stream(request)
 
 
-def rows_of(bot, recorder: Recorder, item: dict) -> tuple[np.ndarray, np.ndarray] | None:
-    """(features, labels) of the scored turn's candidate sentences; None when refused or unlabelled."""
+def rows_of(bot, recorder: Recorder, item: dict) -> tuple[np.ndarray, np.ndarray, Request] | None:
+    """(features, labels, the request) of the scored turn's candidate sentences; None when refused
+    or unlabelled."""
     recorder.last = None
     answer, _ = evaluate.run_item(bot, item)
     if answer.refused or recorder.last is None:
         return None
-    groups = evaluate.expect_groups(item)
     candidates = extractive.candidates(recorder.last)
-    shown = [evaluate.normalised(extractive.shown(c)) for c in candidates]
-    labels = np.array([all(any(evaluate.normalised(alt) in text for alt in group) for group in groups) for text in shown],
-                      dtype=float)
+    labels = labels_of(item, candidates)
     if not len(candidates) or not labels.any():
         return None
-    return np.stack([c.features for c in candidates]), labels
+    return np.stack([c.features for c in candidates]), labels, recorder.last
 
 
-def collect(folder: Path) -> list[tuple[str, np.ndarray, np.ndarray]]:
+def labels_of(item: dict, candidates: list[extractive.Candidate]) -> np.ndarray:
+    """1 for each candidate that, as shown, holds every expected group of the item."""
+    groups = evaluate.expect_groups(item)
+    shown = [evaluate.normalised(extractive.shown(c)) for c in candidates]
+    return np.array([all(any(evaluate.normalised(alt) in text for alt in group) for group in groups)
+                     for text in shown], dtype=float)
+
+
+def collect(folder: Path) -> list[tuple[str, np.ndarray, np.ndarray, Request, dict]]:
+    """(set:item id, features, labels, the request, the item) of every labelled item."""
     found = []
     for gold, corpus, split in TRAINING:
         index = folder / corpus.name
@@ -86,7 +101,7 @@ def collect(folder: Path) -> list[tuple[str, np.ndarray, np.ndarray]]:
         for item in items:
             rows = rows_of(bot, recorder, item)
             if rows is not None:
-                found.append((f"{gold.stem}:{item['id']}", *rows))
+                found.append((f"{gold.stem}:{item['id']}", *rows, item))
                 kept += 1
         print(f"{gold}: {kept} of {len(items)} answerable items answered with a labelled candidate")
     return found
@@ -94,7 +109,7 @@ def collect(folder: Path) -> list[tuple[str, np.ndarray, np.ndarray]]:
 
 def top1(items, weights: np.ndarray, bias: float) -> float:
     """Share of items whose best-scoring sentence holds the answer (ties: the first, as answered)."""
-    return float(np.mean([labels[int(np.argmax(features @ weights + bias))] for _, features, labels in items]))
+    return float(np.mean([labels[int(np.argmax(features @ weights + bias))] for _, features, labels, *_ in items]))
 
 
 # Caps on weights the training sets cannot teach. A headline ("Wind: 99% of the grid vs solar
@@ -102,13 +117,19 @@ def top1(items, weights: np.ndarray, bias: float) -> float:
 # nothing: the measured failure of issue 11 ("asked for the closed models' share, it gave the
 # open-weight figure"). Its weight is held at most at this value (tests/test_answer.py checks it).
 CAPS = {"fragment": -2.0}
+# The same holds for a headline shown beside the best sentence: it would set a figure nobody asked
+# for next to the answer (tests/test_answer.py, "a headline is not taken for an answer").
+COMPANION_CAPS = {"fragment": -2.0}
+# A second sentence costs the reader time: the threshold is the highest that keeps the answer
+# within this share of the best leave-one-set-out coverage.
+COVERAGE_GIVEN_UP = 0.01
 
 
 def fit(items) -> tuple[np.ndarray, float]:
     from sklearn.linear_model import LogisticRegression
 
-    features = np.concatenate([f for _, f, _ in items])
-    labels = np.concatenate([y for _, _, y in items])
+    features = np.concatenate([f for _, f, _, *_ in items])
+    labels = np.concatenate([y for _, _, y, *_ in items])
     model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000).fit(features, labels)
     weights = model.coef_[0].copy()
     for name, cap in CAPS.items():
@@ -130,6 +151,68 @@ def cross_validate(items, folds: int = 5, seed: int = 0) -> tuple[float, float]:
     return float(np.mean(hand)), float(np.mean(fitted))
 
 
+def companion_cases(items) -> list[tuple[str, np.ndarray, np.ndarray, list[bool], bool]]:
+    """(set, companion rows, their labels, which follow the best, the best holds it) of every item,
+    its candidates ranked by the scorer now in force (`extractive.SCORER`)."""
+    cases = []
+    for name, _, _, request, item in items:
+        ranked = extractive.candidates(request)
+        labels = labels_of(item, ranked)
+        others = ranked[1:extractive.COMPANIONS_WEIGHED]
+        rows = [extractive.companion_row(ranked[0], other, request.question) for other in others]
+        follows = [other.rank == ranked[0].rank and other.index == ranked[0].index + 1 for other in others]
+        cases.append((name.split(":")[0], np.array(rows).reshape(len(others), len(extractive.COMPANION_FEATURES)),
+                      labels[1:len(others) + 1], follows, bool(labels[0])))
+    return cases
+
+
+def fit_companion(cases):
+    """The companion model, fitted where it matters: items whose best sentence misses the answer."""
+    from sklearn.linear_model import LogisticRegression
+
+    taught = [c for c in cases if not c[4] and len(c[1])]
+    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=3000)
+    model.fit(np.concatenate([c[1] for c in taught]), np.concatenate([c[2] for c in taught]))
+    weights = model.coef_[0].copy()
+    for name, cap in COMPANION_CAPS.items():
+        position = extractive.COMPANION_FEATURES.index(name)
+        weights[position] = min(weights[position], cap)
+    return weights, float(model.intercept_[0])
+
+
+def covered(cases, pick) -> float:
+    """Share of items where the best sentence or the one `pick` chooses (a position, or None) holds the answer."""
+    held = []
+    for _, rows, labels, follows, best in cases:
+        j = pick(rows, follows) if len(rows) else None  # asked every time: callers count what it shows
+        held.append(best or (j is not None and bool(labels[j])))
+    return float(np.mean(held))
+
+
+def leave_one_set_out(cases, thresholds) -> dict[str, float]:
+    """How often best-or-companion holds the answer on each set, the model fitted on the others;
+    beside it the best alone, the next sentence and the runner-up."""
+    sets = sorted({c[0] for c in cases})
+    chosen = {t: [] for t in thresholds}
+    paired = {t: [] for t in thresholds}
+    for held in sets:
+        weights, bias = fit_companion([c for c in cases if c[0] != held])
+        scorer = extractive.Scorer(weights, bias, logistic=True)
+        test = [c for c in cases if c[0] == held]
+        for t in thresholds:
+            def pick(rows, follows, t=t):
+                chances = [scorer.score(row) for row in rows]
+                paired[t].append(max(chances) >= t)
+                return int(np.argmax(chances)) if max(chances) >= t else None
+            chosen[t].extend(covered([c], pick) for c in test)
+    out = {f"companion >= {t:.2f}": float(np.mean(v)) for t, v in chosen.items()}
+    out |= {f"two sentences at {t:.2f}": float(np.mean(v)) for t, v in paired.items()}
+    out["best alone"] = covered(cases, lambda rows, follows: None)
+    out["next sentence"] = covered(cases, lambda rows, follows: follows.index(True) if True in follows else None)
+    out["runner-up"] = covered(cases, lambda rows, follows: 0)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=extractive.SCORER_FILE)
@@ -143,12 +226,34 @@ def main() -> None:
     for name, weight in zip(extractive.FEATURES, weights):
         print(f"  {name:<20} {weight:+.3f}")
     print(f"  {'bias':<20} {bias:+.3f}")
+    trained_on = [f"{g}{f' ({s})' if s else ''}" for g, _, s in TRAINING]
     args.out.write_text(json.dumps({
         "features": list(extractive.FEATURES), "weights": [round(float(w), 4) for w in weights],
         "bias": round(bias, 4), "items": len(items), "cv_top1_hand_set": round(hand, 4),
-        "cv_top1_fitted": round(fitted, 4), "trained_on": [f"{g}{f' ({s})' if s else ''}" for g, _, s in TRAINING],
+        "cv_top1_fitted": round(fitted, 4), "trained_on": trained_on,
     }, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
+
+    extractive.SCORER = extractive.Scorer(weights, bias, logistic=True)
+    cases = companion_cases(items)
+    thresholds = [round(t, 2) for t in np.arange(0.0, 0.95, 0.1)]
+    figures = leave_one_set_out(cases, thresholds)
+    print("\nbest sentence or its companion holds the answer, leaving one set out:")
+    for name, value in figures.items():
+        print(f"  {name:<20} {value:.1%}")
+    most = max(figures[f"companion >= {t:.2f}"] for t in thresholds)
+    threshold = max(t for t in thresholds if figures[f"companion >= {t:.2f}"] >= most - COVERAGE_GIVEN_UP)
+    weights, bias = fit_companion(cases)
+    for name, weight in zip(extractive.COMPANION_FEATURES, weights):
+        print(f"  {name:<20} {weight:+.3f}")
+    print(f"  {'bias':<20} {bias:+.3f}\n  threshold            {threshold:.2f}")
+    companion_out = args.out.with_name(extractive.COMPANION_FILE.name)
+    companion_out.write_text(json.dumps({
+        "features": list(extractive.COMPANION_FEATURES), "weights": [round(float(w), 4) for w in weights],
+        "bias": round(bias, 4), "threshold": threshold, "items": len(cases),
+        "loso_covered": {name: round(value, 4) for name, value in figures.items()}, "trained_on": trained_on,
+    }, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {companion_out}")
 
 
 if __name__ == "__main__":

@@ -228,3 +228,19 @@ def test_an_elliptical_follow_up_wants_the_kind_of_fact_asked_before():
     own = Request("when did they open it?", "what share do closed models have? when did they open it?", (), (),
                   None, {}, threading.Event())
     assert kind_source(own) == own.question  # a question that shows its kind keeps it
+
+
+def test_the_sentence_the_best_one_leans_on_is_shown(tmp_path):
+    """A best sentence that only announces the answer ("Libpng provides a simple check ...") is shown
+    with the next one, which holds it: the fitted companion, not a word list."""
+    from tests.reading import ask_one_file
+
+    text = ("# Reading PNG files\n\n## Checking the signature\n\n"
+            "Libpng provides a simple check to see if a file is a PNG file. "
+            "To use it, pass in the first 1 to 8 bytes of the file to the function png_sig_cmp(), and it "
+            "will return 0 if the bytes match the corresponding bytes of the PNG signature.\n\n"
+            "## Reading the image\n\nCall png_read_png() to read the whole image into memory at once. "
+            "The rows are then available from png_get_rows().\n")
+    answer = ask_one_file(tmp_path, "libpng-manual.md", text, "how can my program tell if a file is really a png")
+    check_cited(answer)
+    assert "png_sig_cmp()" in answer.text, answer.text

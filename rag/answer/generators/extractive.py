@@ -1,12 +1,13 @@
 """The extractive generator: the embedded default, deterministic and CPU-only.
 
-It answers with the one or two sentences of the retrieved passages that best answer the question,
-each followed by the label of its passage, and leads a yes/no question with "Yes." or "No.". A
-sentence's score is a logistic model over `FEATURES` (dense similarity of precomputed sentence
-vectors, rare-word overlap, the passage's rank and section, whether it states the kind of fact
-asked for, and what counts against it), fitted on the eval sets' training splits by
-scripts/fit_answer.py into sentence_scorer.json. It never writes a word that is not in a passage,
-so its citations and figures verify by construction.
+It answers with the sentence of the retrieved passages that best answers the question and the
+sentence it leans on, each followed by the label of its passage, and leads a yes/no question with
+"Yes." or "No.". A sentence's score is a logistic model over `FEATURES` (dense similarity of
+precomputed sentence vectors, rare-word overlap, the passage's rank and section, whether it states
+the kind of fact asked for, and what counts against it); the companion shown beside the best one is
+chosen by a second logistic model over `COMPANION_FEATURES`. Both are fitted on the dev eval sets by
+scripts/fit_answer.py (sentence_scorer.json, companion_scorer.json). It never writes a word that
+is not in a passage, so its citations and figures verify by construction.
 """
 
 from __future__ import annotations
@@ -27,8 +28,6 @@ from rag.ingest.chunker import SECTION_SEPARATOR, code_sentences, readable_sente
 from rag.records import Passage, Thinking, Token
 
 PASSAGES_READ = 5  # sentences come from the best five passages only
-SECOND_SENTENCE_RATIO = 0.85  # a further sentence must score this close to the best one
-MAX_SENTENCES = 2
 _YES_NO = re.compile(r"^\s*(is|are|was|were|can|could|does|do|did|will|would|has|have|had|should|must|"
                      r"may|might|isn't|aren't|doesn't|don't)\b", re.I)
 YES_COVERAGE = 1.0  # every content word of the question: a missing one may be the point
@@ -54,24 +53,26 @@ class Scorer:
     weights: np.ndarray
     bias: float = 0.0
     logistic: bool = False  # a fitted scorer gives the probability that the sentence holds the answer
+    threshold: float = 0.0  # a companion's: the least probability at which it is shown
 
     def score(self, row: np.ndarray) -> float:
         value = float(row @ self.weights + self.bias)
         return 1.0 / (1.0 + math.exp(-value)) if self.logistic else value
 
     @classmethod
-    def load(cls, path: Path) -> Scorer:
+    def load(cls, path: Path, features: tuple[str, ...]) -> Scorer:
         fitted = json.loads(path.read_text(encoding="utf-8"))
-        if tuple(fitted["features"]) != FEATURES:
+        if tuple(fitted["features"]) != features:
             raise ValueError(f"{path} was fitted on other features; run scripts/fit_answer.py")
-        return cls(np.array(fitted["weights"], dtype=float), float(fitted["bias"]), logistic=True)
+        return cls(np.array(fitted["weights"], dtype=float), float(fitted["bias"]), logistic=True,
+                   threshold=float(fitted.get("threshold", 0.0)))
 
 
 # The constants this scorer had before it was fitted (dense + 0.5 overlap + 0.03 per rank step +
 # 0.45 for the wanted fact - 0.1 short - 0.5 fragment - 0.3 repeat): the fit's baseline.
 HAND_SET = Scorer(np.array([1.0, 0.5, 0.15, 0.0, 0.0, 0.45, -0.1, -0.5, -0.3, 0.0, 0.0, 0.0, 0.0]))
 SCORER_FILE = Path(__file__).with_name("sentence_scorer.json")
-SCORER = Scorer.load(SCORER_FILE) if SCORER_FILE.exists() else HAND_SET
+SCORER = Scorer.load(SCORER_FILE, FEATURES) if SCORER_FILE.exists() else HAND_SET
 
 
 @dataclass(frozen=True)
@@ -220,63 +221,66 @@ def states_wanted_fact(question: str, sentence: str) -> float:
     return wanted.stated_in(sentence) if wanted else 0.0
 
 
-def _next_sentence(best: Candidate, ranked: list[Candidate]) -> Candidate | None:
-    """The sentence after the best one in its passage, if any."""
-    return next((c for c in ranked if c.rank == best.rank and c.index == best.index + 1), None)
-
-
-def _follower(best: Candidate, ranked: list[Candidate], question: str) -> Candidate | None:
-    """The sentence after the best one, when it carries the thought on ("This means ...") or the
-    question asks why: one sentence rarely holds an explanation."""
-    following = _next_sentence(best, ranked)
-    if following is not None and (_CONTINUES.match(following.text) or _WHY.search(question)):
-        return following
-    return None
-
-
 _PROMPT = re.compile(r"^\s*(>>>|In \[\d+\]:)\s")  # an interactive Python prompt
 
+# What is known about a sentence shown beside the best one: its own score, where it stands from
+# the best (the next or previous sentence, the same passage, elsewhere), what it adds (question
+# words, similarity, the kind of fact asked for) and the shapes that call for a neighbour (a line
+# of code or a lead-in ending in ":" before it, a "this"/"it" opening, a "why" question, a doctest
+# prompt before it). The
+# weights are fitted by scripts/fit_answer.py: the best sentence alone holds the answer on new
+# documents about half the time, and the sentence it leans on, most often the next one, holds it
+# in a further fifth (docs/RETRIEVAL.md).
+COMPANION_FEATURES = ("score", "best_score", "next", "previous", "same_passage", "overlap_gain", "dense_gain",
+                      "fact_gain", "code", "best_code", "best_introduces", "fragment", "short",
+                      "next_after_code", "next_after_colon", "next_continues", "next_explains", "output_of_prompt")
+COMPANIONS_WEIGHED = 12  # the companion is one of the best-scoring sentences after the best
+_AT = {name: FEATURES.index(name) for name in ("dense", "overlap", "states_wanted_fact", "short", "fragment", "code")}
+# Before a fit: the next sentence, as an explanation or a line of code most often goes on there.
+HAND_SET_COMPANION = Scorer(np.array([1.0, 0, 1.0] + [0.0] * (len(COMPANION_FEATURES) - 3)), -1.0, logistic=True)
+COMPANION_FILE = Path(__file__).with_name("companion_scorer.json")
+COMPANION = Scorer.load(COMPANION_FILE, COMPANION_FEATURES) if COMPANION_FILE.exists() else HAND_SET_COMPANION
 
-def _output_of(best: Candidate, ranked: list[Candidate]) -> Candidate | None:
-    """The line a doctest prompt prints (">>> Version.coerce('0.1.2.3.4')" -> "Version('0.1.2+3.4')"):
-    what the call gives is the answer, the call alone is half of it."""
-    if not _PROMPT.match(best.text):
+
+def companion_row(best: Candidate, other: Candidate, question: str) -> np.ndarray:
+    """What is known about `other` as the sentence shown beside `best`, in the order of
+    `COMPANION_FEATURES`."""
+    same = other.rank == best.rank
+    step = other.index - best.index if same else 0
+    follows = float(step == 1)
+    introduces = float(best.text.rstrip().endswith(":"))
+    b, o = best.features, other.features
+    return np.array([
+        other.score, best.score, follows, float(step == -1), float(same and abs(step) > 1),
+        o[_AT["overlap"]] - b[_AT["overlap"]], o[_AT["dense"]] - b[_AT["dense"]],
+        o[_AT["states_wanted_fact"]] - b[_AT["states_wanted_fact"]],
+        o[_AT["code"]], b[_AT["code"]], introduces, o[_AT["fragment"]], o[_AT["short"]],
+        follows * b[_AT["code"]], follows * introduces, follows * float(bool(_CONTINUES.match(other.text))),
+        follows * float(bool(_WHY.search(question))),
+        # what a doctest prompt prints (">>> Version.coerce('0.1.2.3.4')" -> "Version('0.1.2+3.4')")
+        follows * float(bool(_PROMPT.match(best.text)) and not _PROMPT.match(other.text)),
+    ])
+
+
+def companion(best: Candidate, ranked: list[Candidate], question: str) -> Candidate | None:
+    """The sentence to show beside the best one: the likeliest of the next-best candidates to hold
+    what the best one leaves out, when it is likely enough."""
+    others = ranked[1:COMPANIONS_WEIGHED]
+    if not others:
         return None
-    following = _next_sentence(best, ranked)
-    return following if following is not None and not _PROMPT.match(following.text) else None
-
-
-def _runners_up(best: Candidate, ranked: list[Candidate]) -> list[Candidate]:
-    """Candidates close enough behind the best one to join the answer."""
-    return [c for c in ranked[1:] if c.score >= SECOND_SENTENCE_RATIO * best.score]
-
-
-def _fuller_fact(best: Candidate, ranked: list[Candidate], question: str) -> Candidate | None:
-    """A runner-up stating the kind of fact asked for more fully than the best sentence (a month
-    and year where the best has only a year): the fact asked for outranks anything else."""
-    best_states = states_wanted_fact(question, best.text)
-    return next((c for c in _runners_up(best, ranked) if states_wanted_fact(question, c.text) > best_states), None)
-
-
-def _supporter(best: Candidate, ranked: list[Candidate], request: Request) -> Candidate | None:
-    """A runner-up that adds a word of the question the best sentence lacks."""
-    importance = _importance(request)
-    for candidate in _runners_up(best, ranked):
-        adds = {t for t in importance if t in candidate.terms and t not in best.terms}
-        if any(importance[t] == 1.0 for t in adds):
-            return candidate
-    return None
+    chances = [COMPANION.score(companion_row(best, other, question)) for other in others]
+    likeliest = int(np.argmax(chances))
+    return others[likeliest] if chances[likeliest] >= COMPANION.threshold else None
 
 
 def choose(ranked: list[Candidate], request: Request) -> list[Candidate]:
-    """The best sentence and at most one more, in reading order."""
+    """The best sentence and its companion, if any, in reading order."""
     if not ranked:
         return []
     best = ranked[0]
-    extra = _output_of(best, ranked) or _fuller_fact(best, ranked, kind_source(request)) \
-        or _follower(best, ranked, request.question) or _supporter(best, ranked, request)
-    chosen = [best, extra] if extra is not None else [best]
-    return sorted(chosen[:MAX_SENTENCES], key=lambda c: (c.rank, c.index))
+    beside = companion(best, ranked, request.question)
+    chosen = [best, beside] if beside is not None else [best]
+    return sorted(chosen, key=lambda c: (c.rank, c.index))
 
 
 def yes_no_lead(question: str, best: str, first: str | None = None, context: str = "") -> str:
