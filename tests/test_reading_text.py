@@ -222,3 +222,20 @@ def test_lettered_items_past_z_alert_markers_and_mode_lines_are_not_text(tmp_pat
     _, chunks = chunks_of(tmp_path, "README.md", readme)
     sentences = [s for c in chunks for s in readable_sentences(c)]
     assert "The tool needs Python 3.10." in sentences and not any("[!NOTE]" in s for s in sentences), sentences
+
+
+def test_an_address_in_angle_brackets_is_text_not_a_tag(tmp_path):
+    """"report it via e-mail to <abe@purdue.edu>" answers with the address; read as an HTML tag, it
+    was dropped and the answer ended "via e-mail to ."."""
+    faq = ("LSOF FREQUENTLY ASKED QUESTIONS\n\n"
+           "1.0  How do I report a bug?\n\n"
+           "\tIf you believe you have discovered a bug in lsof, you can\n"
+           "\treport it via e-mail to <abe@purdue.edu>.  Do NOT report lsof\n"
+           "\tbugs to the UNIX dialect vendor.\n\n"
+           "2.0  Where is the source?\n\n"
+           "\tThe source is on the home page <https://lsof.example.org/src>.\n")
+    answer = ask_one_file(tmp_path, "lsof-FAQ.txt", faq, "found a bug in lsof, where do i report it")
+    assert "abe@purdue.edu" in answer.text, answer.text
+    _, chunks = chunks_of(tmp_path, "copy-of-FAQ.txt", faq)
+    sentences = [s for section in sentences_by_section(chunks).values() for s in section]
+    assert any("https://lsof.example.org/src" in s for s in sentences), sentences

@@ -25,8 +25,9 @@ from rag.ingest.chunker import chunk as chunk_document
 from rag.records import Chunk
 
 # 2: HTML, and long blocks cut by the reader; 3: long-block cuts keep "[1]" with its sentence;
-# 4: plain-text and HTML structure (issue 11), code lines recorded per chunk
-CHUNKER_VERSION = 4
+# 4: plain-text and HTML structure (issue 11), code lines recorded per chunk; 5: autolinks show
+# their address
+CHUNKER_VERSION = 5
 
 
 @dataclass

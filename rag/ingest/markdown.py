@@ -21,6 +21,9 @@ BLOCK_TOKENS = {"paragraph_open": "prose", "bullet_list_open": "list", "ordered_
                 "table_open": "table", "fence": "code", "code_block": "code",
                 "blockquote_open": "prose", "html_block": "prose"}
 _TAG = re.compile(r"<[^<>\n]{0,400}>")
+# An autolink shows its address (CommonMark): "report it via e-mail to <abe@purdue.edu>" in a
+# plain-text FAQ, "<https://fsf.org/>" in a licence. Read as a tag, the address was lost.
+_AUTOLINK = re.compile(r"<([a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^<>\s]{1,2000}|[\w.+-]{1,200}@[\w-]{1,200}(?:\.[\w-]{1,200}){0,20})>")
 # A link's or image's text may wrap onto the next line ("by [Jeffrey 'Alex' Clark and\ncontributors](...)").
 _IMAGE = re.compile(r"!\[[^\]]{0,400}\]\([^()\s]{0,2000}(?:\s+\"[^\"\n]{0,200}\")?\)|!\[[^\]]{0,400}\]\[[^\]\n]{0,200}\]")
 _LINK = re.compile(r"\[([^\]]{0,400})\]\([^()\s]{0,2000}(?:\s+\"[^\"\n]{0,200}\")?\)|\[([^\]]{0,400})\]\[[^\]\n]{0,200}\]")
@@ -31,8 +34,9 @@ _ALERT = re.compile(r"\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]", re.I)
 
 def visible_text(text: str) -> str:
     """What a reader of the rendered page sees of Markdown with HTML in it: tags, images and
-    alert markers removed, links reduced to their text. Bounded patterns: linear on any input."""
-    text = _ALERT.sub("", _IMAGE.sub("", _TAG.sub(" ", text)))
+    alert markers removed, links reduced to their text, autolinks to their address. Bounded
+    patterns: linear on any input."""
+    text = _ALERT.sub("", _IMAGE.sub("", _TAG.sub(" ", _AUTOLINK.sub(r"\1", text))))
     return _LINK.sub(lambda m: m.group(1) or m.group(2) or "", text)
 
 
