@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import sys
 import tempfile
 from pathlib import Path
 
@@ -23,8 +24,10 @@ from rag.answer import gate, question  # noqa: E402
 from rag.service import assistant, ensure_index  # noqa: E402
 from rag.settings import load  # noqa: E402
 
-DEV_SETS = [("gold", "corpus"), ("project", "corpus"), ("heldout", "corpus"), ("article_user", "corpus"),
-            ("corpus2", "eval/corpus2")]
+sys.path.insert(0, str(Path(__file__).parent))
+import eval_sets  # noqa: E402
+
+DEV_SETS = [(name, str(eval_sets.corpus_of(name))) for name in eval_sets.DEV_SETS]
 NEVER = re.compile(r"(?!x)x")
 
 
@@ -80,7 +83,7 @@ def main() -> None:
             settings = load({"corpus": Path(corpus), "index": Path(folder) / Path(corpus).name, "generator": "extractive"})
             bots[corpus] = assistant(settings)
             ensure_index(settings, embedder=bots[corpus].embedder)
-        items = {name: evaluate.read_gold(Path(f"eval/{name}.jsonl")) for name, _ in DEV_SETS}
+        items = {name: evaluate.read_gold(eval_sets.gold_of(name)) for name, _ in DEV_SETS}
         base = score(bots, items)
         print(line("all rules", base), flush=True)
         for label, patches in ablations():

@@ -188,8 +188,6 @@ ANSWER_TYPES = [
                            r"\b(?:command|flag|switch|cli option|command[- ]line option)s?\b", re.I),
      re.compile(r"(?:^|[\s(\"'‘“])--?[A-Za-z][\w-]*|^\s*(?:\$|>>>|%)\s|"
                 r"\b(?:pip3?|pipx|conda|npm|brew|cargo|apt-get)\s+(?:install|add|run)\b|\bpython3? -m\s")),
-    ("reason", re.compile(r"^\s*(why|how come)\b", re.I),
-     re.compile(r"\b(because|due to|stems? from|the reason|as a result|in order to)\b", re.I)),
     ("count", re.compile(r"\bhow many\b", re.I),
      re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
                 r"hundreds?|thousands?|millions?|billions?|dozens?)\b", re.I)),
