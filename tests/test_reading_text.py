@@ -239,3 +239,18 @@ def test_an_address_in_angle_brackets_is_text_not_a_tag(tmp_path):
     _, chunks = chunks_of(tmp_path, "copy-of-FAQ.txt", faq)
     sentences = [s for section in sentences_by_section(chunks).values() for s in section]
     assert any("https://lsof.example.org/src" in s for s in sentences), sentences
+
+
+def test_a_release_line_after_one_line_release_notes_heads_its_items(tmp_path):
+    """"* Changes in Wget 1.5.0" after "* Wget 1.5.1 is a bugfix release ..." heads the "** " items
+    under it; read as one more list item, they were labelled with the release before (1.6)."""
+    news = ("* Changes in Wget 1.6\n\n** The `;type=a' appendix to FTP URLs is now recognized.\n\n"
+            "* Wget 1.5.2 is a bugfix release with no user-visible changes.\n\n"
+            "* Wget 1.5.1 is a bugfix release with no user-visible changes.\n\n"
+            "* Changes in Wget 1.5.0\n\n"
+            "** Wget now understands proxy settings with explicit usernames and\npasswords.\n\n"
+            "** You can use the new `--cut-dirs' option to make Wget create less\ndirectories.\n")
+    _, chunks = chunks_of(tmp_path, "wget-NEWS.txt", news)
+    sections = sentences_by_section(chunks)
+    proxy = next(section for section, sentences in sections.items() if any("proxy" in s for s in sentences))
+    assert "Changes in Wget 1.5.0" in proxy, sections

@@ -10,7 +10,8 @@ Outline stars and section numbers give the heading's level. A line of dashes, eq
 tildes separates paragraphs, as a blank line does ("-----" over a release name, a Setext
 underline). A paragraph indented deeper than the text around it is code (a command line, an
 example), unless it reads as prose (body text, never a heading) or as a title of plain words (a
-heading). A one-line "* item" next to another "* " paragraph is a list item, an unmarked short
+heading). A one-line "* item" next to another "* " paragraph is a list item, unless deeper "** "
+items follow it (then it heads them), an unmarked short
 line indented under a "** " heading is a line of its body, and an Emacs mode line is skipped.
 """
 
@@ -129,9 +130,16 @@ def _is_body_line(paragraph: str, indent: int, outline_indent: int | None) -> bo
 
 def _is_list_item(paragraph: str, beside: tuple[str, str]) -> bool:
     """A one-line "* item" whose previous or next paragraph opens with the same marker: a list, not
-    headings (less NEWS closes each release's "* " items with "* Bug fixes", no heading)."""
+    headings (less NEWS closes each release's "* " items with "* Bug fixes", no heading). One
+    followed by a deeper item ("* Changes in Wget 1.5.0" over "** Wget speaks many languages!",
+    after "* Wget 1.5.1 is a bugfix release ...") heads those items, as an outline does."""
     marker = _OUTLINE.match(paragraph)
-    return bool(marker) and any(other.startswith(marker.group(1) + " ") for other in beside)
+    if not marker:
+        return False
+    deeper = _OUTLINE.match(beside[1])
+    if deeper and deeper.group(1)[0] == marker.group(1)[0] and len(deeper.group(1)) > len(marker.group(1)):
+        return False
+    return any(other.startswith(marker.group(1) + " ") for other in beside)
 
 
 def document(source: str, text: str) -> Document:
