@@ -11,8 +11,8 @@ tildes separates paragraphs, as a blank line does ("-----" over a release name, 
 underline). A paragraph indented deeper than the text around it is code (a command line, an
 example), unless it reads as prose (body text, never a heading) or as a title of plain words (a
 heading). A one-line "* item" next to another "* " paragraph is a list item, unless deeper "** "
-items follow it (then it heads them), an unmarked short
-line indented under a "** " heading is a line of its body, and an Emacs mode line is skipped.
+items follow it (then it heads them); an unmarked short line indented under a "** " heading is a
+line of its body, and an Emacs mode line is skipped.
 """
 
 from __future__ import annotations
