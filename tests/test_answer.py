@@ -244,3 +244,18 @@ def test_the_sentence_the_best_one_leans_on_is_shown(tmp_path):
     answer = ask_one_file(tmp_path, "libpng-manual.md", text, "how can my program tell if a file is really a png")
     check_cited(answer)
     assert "png_sig_cmp()" in answer.text, answer.text
+
+
+def test_a_list_item_without_a_full_stop_can_be_the_answer(tmp_path):
+    """"- At least 10 GB of free disk space" in a list packed with the prose before it states a
+    fact, though it ends without a stop: it is no headline, and answers how much disk a build needs."""
+    from tests.reading import ask_one_file
+
+    readme = ("# Widget\n\n## From Source\n\n### Prerequisites\n\n"
+              "Get the Widget Source\n\nIf you are installing from source, you will need:\n"
+              "- Python 3.10 or later\n- A compiler that fully supports C++20\n"
+              "- At least 10 GB of free disk space\n- 30-60 minutes for the initial build\n\n"
+              "The build tools do not come with Visual Studio Code by default.\n")
+    answer = ask_one_file(tmp_path, "widget-README.md", readme, "building widget from source, how much free disk do i need")
+    check_cited(answer)
+    assert "10 GB" in answer.text, answer.text

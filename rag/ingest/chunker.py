@@ -198,6 +198,17 @@ def readable_sentences(chunk: Chunk) -> tuple[str, ...]:
     return tuple(text for _, text in _table_cells(chunk))
 
 
+_ITEM_MARK = re.compile(r"[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+")
+
+
+@lru_cache(maxsize=16_384)
+def list_item_sentences(chunk: Chunk) -> frozenset[int]:
+    """Indexes of the chunk's sentences that open a list item ("- At least 10 GB of free disk
+    space"), also in a list packed into a prose chunk: an item states a fact without a full stop."""
+    return frozenset(i for i, (a, _) in enumerate(chunk.sentences)
+                     if _ITEM_MARK.fullmatch(chunk.text[chunk.text.rfind("\n", 0, a) + 1:a]))
+
+
 @lru_cache(maxsize=16_384)
 def code_sentences(chunk: Chunk) -> frozenset[int]:
     """Indexes of the chunk's sentences that are lines of code (a code block, or between the

@@ -24,7 +24,7 @@ import numpy as np
 from rag.answer.generators.base import Generator, Request
 from rag.answer.question import wanted_kind
 from rag.index import lexical
-from rag.ingest.chunker import SECTION_SEPARATOR, code_sentences, readable_sentences
+from rag.ingest.chunker import SECTION_SEPARATOR, code_sentences, list_item_sentences, readable_sentences
 from rag.records import Passage, Thinking, Token
 
 PASSAGES_READ = 5  # sentences come from the best five passages only
@@ -175,8 +175,9 @@ def feature_row(request: Request, passage: Passage, rank: int, index: int, text:
         wanted,
         1.0 if len(text.split()) < 6 else 0.0,  # titles and fragments answer little
         # a headline ("ChatGPT: 80% market share vs ...") states nothing; table cells and list
-        # items often end without a stop and still state facts
-        1.0 if passage.chunk.kind == "prose" and not code and not _ENDS_SENTENCE.search(text) else 0.0,
+        # items (also a list packed into a prose chunk) often end without a stop and still state facts
+        1.0 if passage.chunk.kind == "prose" and not code and index not in list_item_sentences(passage.chunk)
+        and not _ENDS_SENTENCE.search(text) else 0.0,
         # a follow-up wants something new: a sentence already said, lacking the follow-up's own words
         # (unless it states the kind of fact asked for: "When was it released?" wants the date again)
         1.0 if text in said and not own <= terms and wanted < 1.0 else 0.0,
