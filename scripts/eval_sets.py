@@ -64,6 +64,7 @@ def main() -> None:
     parser.add_argument("--sets", nargs="+", default=DEV_SETS, help="set names (eval/NAME.jsonl)")
     parser.add_argument("--index-root", type=Path, default=Path("/tmp/rag-eval-indexes"))
     parser.add_argument("--out", type=Path, help="folder for each set's per-item results")
+    parser.add_argument("--gate-threshold", type=float, help="the relevance gate's threshold (default: the setting)")
     args = parser.parse_args()
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
@@ -73,7 +74,8 @@ def main() -> None:
     for name in args.sets:
         corpus = corpus_of(name)
         if corpus not in bots:
-            settings = load({"corpus": corpus, "index": args.index_root / corpus.name, "generator": "extractive"})
+            settings = load({"corpus": corpus, "index": args.index_root / corpus.name, "generator": "extractive",
+                             "gate_threshold": args.gate_threshold})
             ensure_index(settings) or _update(settings)
             bots[corpus] = assistant(settings)
         s = score_set(bots[corpus], name, args.out)
