@@ -171,3 +171,16 @@ def test_a_link_whose_text_wraps_reads_as_its_text(tmp_path):
     _, chunks = chunks_of(tmp_path, "README.md", readme)
     sentences = [s for c in chunks for s in readable_sentences(c)]
     assert "Pillow is the friendly PIL fork by Jeffrey Clark and contributors." in sentences, sentences
+
+
+def test_html_tags_wrapped_over_lines_and_spaced_links_show_no_markup(tmp_path):
+    """A README's logo '<img\\n  width="400"\\n  src="...">' is no text (a passage of it was indexed),
+    and '[here]( https://...)' reads as 'here', as CommonMark renders both."""
+    readme = ('# Narwhals\n\n<h1 align="center">\n\t<img\n\t\twidth="400"\n\t\talt="narwhals_small"\n'
+              '\t\tsrc="https://example.org/logo.png">\n</h1>\n\n'
+              "Narwhals is a lightweight compatibility layer between dataframe libraries.\n\n"
+              "A complete example can be found [here]( https://example.org/tests/init.py).\n")
+    _, chunks = chunks_of(tmp_path, "narwhals-README.md", readme)
+    sentences = [s for section in sentences_by_section(chunks).values() for s in section]
+    assert not any("<" in s or "width=" in s or "](" in s for s in sentences), sentences
+    assert "A complete example can be found here." in sentences, sentences

@@ -20,13 +20,18 @@ CLAIM_ITEM = re.compile(r"^\s*[-*+]?\s*(\[\d+\])\s*(.+?)\s*$")
 BLOCK_TOKENS = {"paragraph_open": "prose", "bullet_list_open": "list", "ordered_list_open": "list",
                 "table_open": "table", "fence": "code", "code_block": "code",
                 "blockquote_open": "prose", "html_block": "prose"}
-_TAG = re.compile(r"<[^<>\n]{0,400}>")
+# A tag on one line, or an HTML tag whose attributes wrap over lines ('<a\n  href="...">', a badge
+# table in a README), or a comment: none is text. Across lines only real tag syntax counts, so
+# "<pending package,\ntrigger name>" in plain text stays.
+_TAG = re.compile(r"<[^<>\n]{0,400}>|<!--[^<>]{0,4000}?-->|"
+                  r"</?[A-Za-z][\w-]{0,30}(?:\s+[\w:.-]{1,60}(?:\s*=\s*(?:\"[^\"]{0,500}\"|'[^']{0,500}'|[^\s\"'<>=`]{1,500}))?){0,20}\s*/?>")
 # An autolink shows its address (CommonMark): "report it via e-mail to <abe@purdue.edu>" in a
 # plain-text FAQ, "<https://fsf.org/>" in a licence. Read as a tag, the address was lost.
 _AUTOLINK = re.compile(r"<([a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^<>\s]{1,2000}|[\w.+-]{1,200}@[\w-]{1,200}(?:\.[\w-]{1,200}){0,20})>")
-# A link's or image's text may wrap onto the next line ("by [Jeffrey 'Alex' Clark and\ncontributors](...)").
-_IMAGE = re.compile(r"!\[[^\]]{0,400}\]\([^()\s]{0,2000}(?:\s+\"[^\"\n]{0,200}\")?\)|!\[[^\]]{0,400}\]\[[^\]\n]{0,200}\]")
-_LINK = re.compile(r"\[([^\]]{0,400})\]\([^()\s]{0,2000}(?:\s+\"[^\"\n]{0,200}\")?\)|\[([^\]]{0,400})\]\[[^\]\n]{0,200}\]")
+# A link's or image's text may wrap onto the next line ("by [Jeffrey 'Alex' Clark and\ncontributors](...)"),
+# and spaces may stand around its destination ("[here]( https://...)"), as CommonMark allows.
+_IMAGE = re.compile(r"!\[[^\]]{0,400}\]\([ \t]{0,10}[^()\s]{0,2000}(?:\s+\"[^\"\n]{0,200}\")?[ \t]{0,10}\)|!\[[^\]]{0,400}\]\[[^\]\n]{0,200}\]")
+_LINK = re.compile(r"\[([^\]]{0,400})\]\([ \t]{0,10}[^()\s]{0,2000}(?:\s+\"[^\"\n]{0,200}\")?[ \t]{0,10}\)|\[([^\]]{0,400})\]\[[^\]\n]{0,200}\]")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 # A GitHub alert's marker ("> [!NOTE]"): how the page styles the quote, not words it shows.
 _ALERT = re.compile(r"\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]", re.I)
