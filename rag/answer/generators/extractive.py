@@ -228,13 +228,14 @@ _PROMPT = re.compile(r"^\s*(>>>|In \[\d+\]:)\s")  # an interactive Python prompt
 # the best (the next or previous sentence, the same passage, elsewhere), what it adds (question
 # words, similarity, the kind of fact asked for) and the shapes that call for a neighbour (a line
 # of code or a lead-in ending in ":" before it, a "this"/"it" opening, a "why" question, a doctest
-# prompt before it). The
+# prompt before it, the fact asked for stated in full where the best has a weaker form). The
 # weights are fitted by scripts/fit_answer.py: the best sentence alone holds the answer on new
 # documents about half the time, and the sentence it leans on, most often the next one, holds it
 # in a further fifth (docs/RETRIEVAL.md).
 COMPANION_FEATURES = ("score", "best_score", "next", "previous", "same_passage", "overlap_gain", "dense_gain",
                       "fact_gain", "code", "best_code", "best_introduces", "fragment", "short",
-                      "next_after_code", "next_after_colon", "next_continues", "next_explains", "output_of_prompt")
+                      "next_after_code", "next_after_colon", "next_continues", "next_explains", "output_of_prompt",
+                      "completes_fact")
 COMPANIONS_WEIGHED = 12  # the companion is one of the best-scoring sentences after the best
 _AT = {name: FEATURES.index(name) for name in ("dense", "overlap", "states_wanted_fact", "short", "fragment", "code")}
 # Before a fit: the next sentence, as an explanation or a line of code most often goes on there.
@@ -260,6 +261,8 @@ def companion_row(best: Candidate, other: Candidate, question: str) -> np.ndarra
         follows * float(bool(_WHY.search(question))),
         # what a doctest prompt prints (">>> Version.coerce('0.1.2.3.4')" -> "Version('0.1.2+3.4')")
         follows * float(bool(_PROMPT.match(best.text)) and not _PROMPT.match(other.text)),
+        # the fact asked for in full where the best has a weaker form ("August 2025" beside "2025")
+        float(o[_AT["states_wanted_fact"]] == 1.0 and b[_AT["states_wanted_fact"]] < 1.0),
     ])
 
 
