@@ -230,32 +230,34 @@ def test_an_elliptical_follow_up_wants_the_kind_of_fact_asked_before():
     assert kind_source(own) == own.question  # a question that shows its kind keeps it
 
 
-def test_the_sentence_the_best_one_leans_on_is_shown(tmp_path):
-    """A best sentence that only announces the answer ("Libpng provides a simple check ...") is shown
-    with the next one, which holds it: the fitted companion, not a word list."""
+# (file, its text, a question, what the answer must show) on a corpus of that one file
+ONE_FILE_ANSWERS = [
+    # a best sentence that only announces the answer ("Libpng provides a simple check ...") is shown
+    # with the next one, which holds it: the fitted companion, not a word list
+    ("libpng-manual.md",
+     "# Reading PNG files\n\n## Checking the signature\n\n"
+     "Libpng provides a simple check to see if a file is a PNG file. "
+     "To use it, pass in the first 1 to 8 bytes of the file to the function png_sig_cmp(), and it "
+     "will return 0 if the bytes match the corresponding bytes of the PNG signature.\n\n"
+     "## Reading the image\n\nCall png_read_png() to read the whole image into memory at once. "
+     "The rows are then available from png_get_rows().\n",
+     "how can my program tell if a file is really a png", "png_sig_cmp()"),
+    # "- At least 10 GB of free disk space" in a list packed with the prose before it states a fact,
+    # though it ends without a stop: it is no headline
+    ("widget-README.md",
+     "# Widget\n\n## From Source\n\n### Prerequisites\n\n"
+     "Get the Widget Source\n\nIf you are installing from source, you will need:\n"
+     "- Python 3.10 or later\n- A compiler that fully supports C++20\n"
+     "- At least 10 GB of free disk space\n- 30-60 minutes for the initial build\n\n"
+     "The build tools do not come with Visual Studio Code by default.\n",
+     "building widget from source, how much free disk do i need", "10 GB"),
+]
+
+
+@pytest.mark.parametrize("name, text, question, expected", ONE_FILE_ANSWERS, ids=["leans-on-next", "list-item"])
+def test_one_file_answers_show_the_sentence_that_holds_the_answer(tmp_path, name, text, question, expected):
     from tests.reading import ask_one_file
 
-    text = ("# Reading PNG files\n\n## Checking the signature\n\n"
-            "Libpng provides a simple check to see if a file is a PNG file. "
-            "To use it, pass in the first 1 to 8 bytes of the file to the function png_sig_cmp(), and it "
-            "will return 0 if the bytes match the corresponding bytes of the PNG signature.\n\n"
-            "## Reading the image\n\nCall png_read_png() to read the whole image into memory at once. "
-            "The rows are then available from png_get_rows().\n")
-    answer = ask_one_file(tmp_path, "libpng-manual.md", text, "how can my program tell if a file is really a png")
+    answer = ask_one_file(tmp_path, name, text, question)
     check_cited(answer)
-    assert "png_sig_cmp()" in answer.text, answer.text
-
-
-def test_a_list_item_without_a_full_stop_can_be_the_answer(tmp_path):
-    """"- At least 10 GB of free disk space" in a list packed with the prose before it states a
-    fact, though it ends without a stop: it is no headline, and answers how much disk a build needs."""
-    from tests.reading import ask_one_file
-
-    readme = ("# Widget\n\n## From Source\n\n### Prerequisites\n\n"
-              "Get the Widget Source\n\nIf you are installing from source, you will need:\n"
-              "- Python 3.10 or later\n- A compiler that fully supports C++20\n"
-              "- At least 10 GB of free disk space\n- 30-60 minutes for the initial build\n\n"
-              "The build tools do not come with Visual Studio Code by default.\n")
-    answer = ask_one_file(tmp_path, "widget-README.md", readme, "building widget from source, how much free disk do i need")
-    check_cited(answer)
-    assert "10 GB" in answer.text, answer.text
+    assert expected in answer.text, answer.text
