@@ -261,3 +261,25 @@ def test_one_file_answers_show_the_sentence_that_holds_the_answer(tmp_path, name
     answer = ask_one_file(tmp_path, name, text, question)
     check_cited(answer)
     assert expected in answer.text, answer.text
+
+
+def test_a_version_the_documents_never_give_is_refused_before_anything_streams(tmp_path):
+    """The README says what the option does but never which version added it: the refusal says the
+    sentences that best match state no version, and no sentence of the README streams before it.
+    (A companion stating some other version would let it through: docs/RETRIEVAL.md.)"""
+    from rag.service import assistant, builder
+    from rag.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "frob-README.md").write_text(
+        "# frob\n\nfrob runs on any recent Python.\n\n## Options\n\n"
+        "The --frobnicate option rewrites every file in place. It keeps a backup of each file.\n",
+        encoding="utf-8")
+    config = Settings(corpus=corpus, index=tmp_path / "index", embedder="hashing", generator="extractive")
+    builder(config).run()
+    events = list(assistant(config).answer("which frob version added the --frobnicate option"))
+    tokens = "".join(e.text for e in events if isinstance(e, Token))
+    answer = events[-1].answer
+    assert answer.refused and "state no version" in answer.text, answer.text
+    assert tokens == answer.text  # the refusal alone: nothing of the README streamed first

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.gate import judge, unknown_names, unsupported
+from rag.answer.gate import judge, unknown_names, unsupported, unstated
 from rag.index import lexical
 from rag.records import Chunk, Hit
 from rag.settings import Settings
@@ -142,3 +142,17 @@ def test_a_follow_up_in_its_own_words_asks_only_what_it_asks():
 def test_an_adverb_before_the_verb_is_not_what_is_asked_about():
     hits = [_hit("Pillow is the friendly PIL fork by Jeffrey Clark and contributors.")]
     assert unsupported("what exactly is Pillow", hits) == ""
+
+
+def test_a_version_asked_for_must_be_stated_in_the_answer_shown():
+    """A README states versions everywhere, so only the sentences about to be shown tell whether a
+    version asked for is there ("minimum python version for pillow 12?" answered with "Pillow is the
+    friendly PIL fork ...")."""
+    assert unstated("minimum python version for Pillow 12?", ["Pillow is the friendly PIL fork."]) \
+        == "state no version for Pillow"
+    assert unstated("which gzip release added --keep?",
+                    ["Noteworthy changes in release 1.6 (2013-06-09): gzip now accepts the --keep option."]) == ""
+    assert unstated("which version added that", ["Wget now understands proxy settings."],
+                    "can wget use a proxy with a password? which version added that") == "state no version"
+    # a question asking no version, or naming one ("the 20B version of gpt-oss"), needs none
+    assert unstated("What hardware is the 20B version of gpt-oss optimized for?", ["Laptops."]) == ""

@@ -97,16 +97,16 @@ class Assistant:
         verdict = judge(question, hits, index.vocab, self.gate_threshold, query,
                         relevance_only=self.generator.judges_support)
         if not verdict.answer:
-            text = refusal_text(verdict.reason)
-            yield Token(text)
-            timings["total"] = _ms(started)
-            yield Done(Answer(question, query, text, True, self.generator.name, self.generator_reason,
-                              hits=hits, timings_ms=timings))
+            yield from self._refusal(question, query, verdict.reason, hits, timings, started)
             return
         passages = label_passages(hits[:wanted])
         request = Request(question, query, passages, tuple(history), query_vector,
                           {p.chunk.id: index.sentence_vectors[p.chunk.id] for p in passages},
                           cancel or threading.Event(), options)
+        declined = self.generator.declines(request)
+        if declined:
+            yield from self._refusal(question, query, declined, hits, timings, started)
+            return
         # the passages the generator reads, fitted now: its prompt reuses this fit straight away,
         # where asking after generation would often refit once other chats had used the generator
         given = self.generator.passages_for(request)
@@ -131,6 +131,14 @@ class Assistant:
         yield Done(Answer(question, query, checked.text, False, self.generator.name, self.generator_reason,
                           checked.citations, checked.claims, hits, "".join(thinking), checked.unverified,
                           checked.dropped, timings))
+
+    def _refusal(self, question: str, query: str, reason: str, hits: tuple[Hit, ...], timings: dict[str, float],
+                 started: float) -> Iterator[Event]:
+        text = refusal_text(reason)
+        yield Token(text)
+        timings["total"] = _ms(started)
+        yield Done(Answer(question, query, text, True, self.generator.name, self.generator_reason,
+                          hits=hits, timings_ms=timings))
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         """The final answer, for callers that do not stream."""

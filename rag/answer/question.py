@@ -170,9 +170,13 @@ ANSWER_TYPES = [
                         r"\bwhat (year|date|month)\b|\bsince when\b|\bhow long (ago|since)\b|\bhow long had\b|"
                         r"\b(release|publication|launch|ship) date\b|\bdate of (the )?(release|launch)\b", re.I | re.S),
      re.compile(rf"\b({_MONTHS}|q[1-4])\b", re.I), re.compile(r"\b(19|20)\d\d\b")),
-    # "which gzip release added --keep?", "introduced in what version": a changelog states it in
-    # the heading above the change ("Noteworthy changes in release 1.6").
-    ("version", re.compile(r"\b(?:what|which)\s+(?:[\w.-]+\s+)?(?:versions?|releases?)\b|\bversion numbers?\b", re.I),
+    # "which gzip release added --keep?", "introduced in what version", "minimum python version for
+    # pillow 12?", "which version did ... first": a changelog states it in the heading above the
+    # change ("Noteworthy changes in release 1.6"). "the 20B version of gpt-oss" asks no version.
+    ("version", re.compile(r"\b(?:what|which|what['’]?s)(?:\s+[\w.'’-]+){0,3}?\s+(?:versions?|releases?)\b|"
+                           r"\b(?:min(?:imum)?|oldest|earliest|first|last|latest|newest|lowest|required)\s+"
+                           r"(?:[\w.-]+\s+){0,2}versions?\b|\bversions?\s+(?:did|was|were|added|introduced|first)\b|"
+                           r"\bversion numbers?\b", re.I),
      re.compile(r"\b\d+\.\d+(?:\.\d+)*\b")),
     ("percent", re.compile(r"\b(share|percent|percentage|how close|how accurate|how much more accurate|fraction)\b", re.I),
      re.compile(r"\d+(\.\d+)?\s?%")),

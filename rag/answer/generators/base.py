@@ -68,6 +68,12 @@ class Generator(ABC):
     def stream(self, request: Request) -> Iterator[Thinking | Token]:
         """Yield the answer as it is produced. Cite passages as "[A]", "[B]", by their labels."""
 
+    def declines(self, request: Request) -> str:
+        """Why it will not answer from these passages, as the end of a sentence ("the sentences
+        that best match it state no version"), or "": asked before anything is streamed. An LLM
+        says so in its answer instead."""
+        return ""
+
     def passages_for(self, request: Request) -> tuple[Passage, ...]:
         """The passages the generator really reads (an LLM may drop some to fit its context):
         citations are checked against these, never against passages it did not see."""

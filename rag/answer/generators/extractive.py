@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.answer import gate
 from rag.answer.generators.base import Generator, Request
 from rag.answer.question import wanted_kind
 from rag.index import lexical
@@ -319,6 +320,12 @@ class ExtractiveGenerator(Generator):
     name = "extractive"
     passages_wanted = PASSAGES_READ
     judges_support = False
+
+    def declines(self, request: Request) -> str:
+        """The sentences it would show lack the kind of fact asked for (`gate.unstated`)."""
+        chosen = choose(candidates(request), request)
+        lacking = gate.unstated(request.question, [shown(c) for c in chosen], request.query) if chosen else ""
+        return f"the sentences that best match it {lacking}" if lacking else ""
 
     def stream(self, request: Request) -> Iterator[Thinking | Token]:
         for piece in re.findall(r"\S+\s*", compose(request)):
