@@ -1,6 +1,6 @@
 """The relevance gate: answer only when the retrieved passages really cover the question.
 
-Three tests, all on what `search` already returned:
+Three tests on what `search` already returned:
 
 - the best hit's dense cosine plus half its word coverage must clear a fitted threshold
   (scripts/fit_gate.py, docs/RETRIEVAL.md): off-topic questions fall below it;
@@ -12,6 +12,10 @@ Three tests, all on what `search` already returned:
   gives. A near-miss, on topic but asking a fact the corpus lacks, is refused rather than answered
   with a neighbouring figure: a price beside "GPT-5" is no answer to "How much did it cost to
   train GPT-5?".
+
+A fourth test reads the answer itself: the extractive answerer asks `unstated` whether the
+sentences it would show state the version, date or token volume asked for, since a passage that
+merely holds one (a README states versions everywhere) proves nothing.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""The question-answering pipeline: condense, embed, search, gate, generate, verify.
+"""The question-answering pipeline: condense, embed, search, gate, generate, verify. A generator
+may decline before it streams (`Generator.declines`: the extractive answer would not state what is
+asked); the question is then refused as the gate refuses it.
 
 `Assistant.answer()` yields the one event stream that the CLI, the UI and the HTTP API all read:
 `Retrieved`, then `Thinking`/`Token` pieces, then `Done` with the final `Answer`. The assistant
