@@ -161,11 +161,6 @@ ANSWER_TYPES = [
      re.compile(r"\b\d+(\.\d+)?x\b|\btimes\b|\bone-\w+th\b", re.I)),
     # The `^(?>.*?...)` forms commit to the first occurrence, so hostile text ("when is " * 10_000)
     # costs one pass, not one pass per occurrence (issue 14: a 32 KB question froze the server).
-    # A licence asked for ("what licence ...", "licensed under ..."), not a licence named as the
-    # topic: "In the Apache License, what percentage ..." asks a percentage (corpus2, c2-002).
-    ("license", re.compile(r"\b(?:what(?:['’]?s)?|which)(?:\s+[\w'’-]+){0,3}?\s+licen[cs](?:e|es|ed|ing)?\b(?!.{0,80}\bcost)|"
-                           r"\blicen[cs]ed\s+(?:under|as)\b|\bhow is\b.{0,60}\blicen[cs]ed\b|\blicen[cs]es?\W*$", re.I | re.S),
-     re.compile(r"\b(apache|mit|gpl|bsd|mpl|creative commons|proprietary|closed-source)\b", re.I)),
     ("date", re.compile(r"\bwhen (did|was|were|will|has|had)\b|^(?>.*?\bwhen is\b).*\b(expected|due|released|launched)\b|"
                         r"\bwhat (year|date|month)\b|\bsince when\b|\bhow long (ago|since)\b|\bhow long had\b|"
                         r"\b(release|publication|launch|ship) date\b|\bdate of (the )?(release|launch)\b", re.I | re.S),
