@@ -16,6 +16,9 @@ which no companion is shown is the highest that loses no more than a point of th
 
     python scripts/fit_answer.py [--out rag/answer/generators/sentence_scorer.json]
 
+After `FEATURES` or `COMPANION_FEATURES` changes, delete the old JSON file first: the product
+refuses weights fitted on other features, and this script imports it.
+
 Fitted on the dev sets only: eval/project.jsonl, eval/heldout.jsonl, eval/article_user*.jsonl 1-5
 and eval/corpus2-6.jsonl (each blind set was scored first and last as held-out, then became dev
 data). The newest blind set (eval/article_user6.jsonl, eval/corpus7.jsonl) is never read here.
