@@ -202,7 +202,7 @@ def format_summary(summary: dict[str, Any]) -> str:
              f"unverified sentences  {summary['unverified_sentences']}",
              f"latency p50 / p95     {summary['latency_ms_p50']:.1f} / {summary['latency_ms_p95']:.1f} ms"]
     for field in ("by_kind", "by_split"):
-        lines.extend(_group_line(value, group) for value, group in summary.get(field, {}).items())
+        lines.extend(group_line(value, group) for value, group in summary.get(field, {}).items())
     for mode, metrics in summary["retrieval"].items():
         lines.append(f"retrieval {mode:<7}     " + "  ".join(f"{k} {v:.3f}" for k, v in metrics.items()))
     if summary["failures"]:
@@ -210,7 +210,7 @@ def format_summary(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _group_line(value: str, group: dict[str, Any]) -> str:
+def group_line(value: str, group: dict[str, Any]) -> str:
     """"  near-miss  items 14  refusal accuracy 50.0%": shares as percentages, counts as they are."""
     shown = (f"{name.replace('_', ' ')} {score:.1%}" if isinstance(score, float) else f"{name.replace('_', ' ')} {score}"
              for name, score in group.items())

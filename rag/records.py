@@ -130,6 +130,11 @@ class Token:
 
 
 @dataclass(frozen=True)
+class Declined:
+    reason: str  # a generator's first and only event when it will not answer: why, for the refusal
+
+
+@dataclass(frozen=True)
 class Done:
     answer: Answer
 

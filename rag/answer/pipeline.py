@@ -1,5 +1,5 @@
 """The question-answering pipeline: condense, embed, search, gate, generate, verify. A generator
-may decline before it streams (`Generator.declines`: the extractive answer would not state what is
+may decline instead of streaming (a `Declined` event: the extractive answer would not state what is
 asked); the question is then refused as the gate refuses it.
 
 `Assistant.answer()` yields the one event stream that the CLI, the UI and the HTTP API all read:
@@ -24,7 +24,7 @@ from rag.answer.generators.base import Generator, Options, Request, Turn, label_
 from rag.embed.embedder import Embedder
 from rag.index import store
 from rag.index.search import Index
-from rag.records import Answer, Done, Event, Hit, Retrieved, Thinking, Token
+from rag.records import Answer, Declined, Done, Event, Hit, Retrieved, Thinking, Token
 from rag.settings import Settings
 
 NOT_CITED = "it is not found in the knowledge base (the model's answer cites none of its passages)"
@@ -105,16 +105,15 @@ class Assistant:
         request = Request(question, query, passages, tuple(history), query_vector,
                           {p.chunk.id: index.sentence_vectors[p.chunk.id] for p in passages},
                           cancel or threading.Event(), options)
-        declined = self.generator.declines(request)
-        if declined:
-            yield from self._refusal(question, query, declined, hits, timings, started)
-            return
         # the passages the generator reads, fitted now: its prompt reuses this fit straight away,
         # where asking after generation would often refit once other chats had used the generator
         given = self.generator.passages_for(request)
         pieces, thinking = [], []
         generate_start = time.perf_counter()
         for event in self.generator.stream(request):
+            if isinstance(event, Declined):  # before any token: refused as the gate refuses
+                yield from self._refusal(question, query, event.reason, hits, timings, started)
+                return
             if isinstance(event, Thinking):
                 thinking.append(event.text)
             elif not pieces:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag.records import Passage, Thinking, Token
+from rag.records import Declined, Passage, Thinking, Token
 
 
 @dataclass(frozen=True)
@@ -65,14 +65,10 @@ class Generator(ABC):
         """Load whatever the generator needs. Safe to call more than once."""
 
     @abstractmethod
-    def stream(self, request: Request) -> Iterator[Thinking | Token]:
-        """Yield the answer as it is produced. Cite passages as "[A]", "[B]", by their labels."""
-
-    def declines(self, request: Request) -> str:
-        """Why it will not answer from these passages, as the end of a sentence ("the sentences
-        that best match it state no version"), or "": asked before anything is streamed. An LLM
-        says so in its answer instead."""
-        return ""
+    def stream(self, request: Request) -> Iterator[Thinking | Token | Declined]:
+        """Yield the answer as it is produced. Cite passages as "[A]", "[B]", by their labels. A
+        generator that will not answer from these passages yields one `Declined` and nothing else
+        (the extractive answerer, when its sentences lack what is asked; an LLM says so in words)."""
 
     def passages_for(self, request: Request) -> tuple[Passage, ...]:
         """The passages the generator really reads (an LLM may drop some to fit its context):

@@ -26,7 +26,7 @@ from rag.answer.generators.base import Generator, Request
 from rag.answer.question import wanted_kind
 from rag.index import lexical
 from rag.ingest.chunker import SECTION_SEPARATOR, code_sentences, list_item_sentences, readable_sentences
-from rag.records import Passage, Thinking, Token
+from rag.records import Declined, Passage, Thinking, Token
 
 PASSAGES_READ = 5  # sentences come from the best five passages only
 _YES_NO = re.compile(r"^\s*(is|are|was|were|can|could|does|do|did|will|would|has|have|had|should|must|"
@@ -306,9 +306,7 @@ def yes_no_lead(question: str, best: str, first: str | None = None, context: str
     return "" if _CONTRAST.search(best) else "Yes. "
 
 
-def compose(request: Request) -> str:
-    ranked = candidates(request)
-    chosen = choose(ranked, request)
+def compose(request: Request, ranked: list[Candidate], chosen: list[Candidate]) -> str:
     if not chosen:
         return "The passages found do not contain an answer to that."
     sentences = [f"{shown(c)} [{c.label}]" for c in chosen]
@@ -316,19 +314,25 @@ def compose(request: Request) -> str:
     return yes_no_lead(request.question, shown(ranked[0]), shown(chosen[0]), context) + " ".join(sentences)
 
 
+def lacking(request: Request, chosen: list[Candidate]) -> str:
+    """Why not to answer: the chosen sentences lack the kind of fact asked for (`gate.unstated`)."""
+    missing = gate.unstated(request.question, [shown(c) for c in chosen], request.query) if chosen else ""
+    return f"the sentences that best match it {missing}" if missing else ""
+
+
 class ExtractiveGenerator(Generator):
     name = "extractive"
     passages_wanted = PASSAGES_READ
     judges_support = False
 
-    def declines(self, request: Request) -> str:
-        """The sentences it would show lack the kind of fact asked for (`gate.unstated`)."""
-        chosen = choose(candidates(request), request)
-        lacking = gate.unstated(request.question, [shown(c) for c in chosen], request.query) if chosen else ""
-        return f"the sentences that best match it {lacking}" if lacking else ""
-
-    def stream(self, request: Request) -> Iterator[Thinking | Token]:
-        for piece in re.findall(r"\S+\s*", compose(request)):
+    def stream(self, request: Request) -> Iterator[Thinking | Token | Declined]:
+        ranked = candidates(request)
+        chosen = choose(ranked, request)
+        reason = lacking(request, chosen)
+        if reason:
+            yield Declined(reason)
+            return
+        for piece in re.findall(r"\S+\s*", compose(request, ranked, chosen)):
             if request.cancel.is_set():
                 return
             yield Token(piece)
