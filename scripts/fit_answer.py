@@ -54,7 +54,9 @@ TRAINING = [(Path("eval/project.jsonl"), Path("corpus"), None),
             (Path("eval/article_user4.jsonl"), Path("corpus"), None),
             (Path("eval/corpus5.jsonl"), Path("eval/corpus5"), None),
             (Path("eval/article_user5.jsonl"), Path("corpus"), None),
-            (Path("eval/corpus6.jsonl"), Path("eval/corpus6"), None)]
+            (Path("eval/corpus6.jsonl"), Path("eval/corpus6"), None),
+            (Path("eval/article_user6.jsonl"), Path("corpus"), None),
+            (Path("eval/corpus7.jsonl"), Path("eval/corpus7"), None)]
 
 
 class Recorder(extractive.ExtractiveGenerator):

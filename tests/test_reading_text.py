@@ -254,3 +254,28 @@ def test_a_release_line_after_one_line_release_notes_heads_its_items(tmp_path):
     sections = sentences_by_section(chunks)
     proxy = next(section for section, sentences in sections.items() if any("proxy" in s for s in sentences))
     assert "Changes in Wget 1.5.0" in proxy, sections
+
+
+def test_a_one_line_item_that_heads_nothing_is_text(tmp_path):
+    """A numbered one-line item followed by its sibling (bash COMPAT's "25. The arithmetic
+    exponentiation operator is right-associative as of bash-3.1.") read as a heading that the next
+    item replaced, and its fact was in no passage; a release's single "** " note likewise."""
+    compat = ("Compatibility with previous versions\n====================================\n\n"
+              "24. The \\W prompt string expansion abbreviates $HOME as `~'.  The previous\n"
+              "    behavior is available with ${PWD##/*/}.\n\n"
+              "25. The arithmetic exponentiation operator is right-associative as of bash-3.1.\n\n"
+              "26. The rules concerning valid alias names are stricter, as per POSIX.2.\n\n"
+              "27. The Readline key binding functions now obey the convert-meta setting active\n"
+              "    when the binding takes place.\n")
+    _, chunks = chunks_of(tmp_path, "COMPAT.txt", compat)
+    sentences = [s for section in sentences_by_section(chunks).values() for s in section]
+    assert any("right-associative as of bash-3.1" in s for s in sentences), sentences
+    assert any("alias names are stricter" in s for s in sentences), sentences
+
+    news = ("* Changes in Wget 1.20.3\n\n** Fixed a buffer overflow vulnerability\n\n\n"
+            "* Changes in Wget 1.20.2\n\n** NTLM authentication will retry under certain cases\n")
+    _, chunks = chunks_of(tmp_path, "wget-NEWS.txt", news)
+    sections = sentences_by_section(chunks)
+    overflow = next(section for section, sentences in sections.items()
+                    if any("buffer overflow" in s for s in sentences))
+    assert "1.20.3" in overflow, sections

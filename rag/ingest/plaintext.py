@@ -142,6 +142,19 @@ def _is_list_item(paragraph: str, beside: tuple[str, str]) -> bool:
     return any(other.startswith(marker.group(1) + " ") for other in beside)
 
 
+def _is_numbered_item(paragraph: str, following: str) -> bool:
+    """A one-line numbered statement followed by the next item at its depth ("26. The rules
+    concerning valid alias names are stricter, as per POSIX.2." over "27. The Readline key binding
+    functions ..."): an item of a numbered list, not the heading of the items after it."""
+    number, after = _NUMBER.match(paragraph), _NUMBER.match(following)
+    return bool(number and after) and "\n" not in paragraph and not paragraph.endswith("?") \
+        and _depth(number.group(0)) == _depth(after.group(0))
+
+
+def _depth(number: str) -> int:
+    return number.strip().rstrip(".)").count(".")
+
+
 def document(source: str, text: str) -> Document:
     """A Document whose blocks carry the heading path the text shows; the title is the file name."""
     title = Path(source).stem
@@ -151,6 +164,10 @@ def document(source: str, text: str) -> Document:
     spans = paragraphs(text)
     usual = _usual_indent(text, spans)
     outline_indent: int | None = None  # indentation of the last heading, when it was "* " marked
+    # (level, its line as a block) of a heading line that has headed nothing yet: when the next
+    # heading is no deeper, the line was text ("25. The exponentiation operator is right-associative
+    # as of bash-3.1." over "26. ...", a release's single "** Fixed a buffer overflow"), and is kept
+    alone: tuple[int, Block] | None = None
     for number, (start, end) in enumerate(spans):
         paragraph, indent = text[start:end], _indent(text, start)
         if _MODE_LINE.fullmatch(paragraph.strip()):
@@ -159,22 +176,30 @@ def document(source: str, text: str) -> Document:
         indented_title = deep and reads_as_title(paragraph)
         if deep and not indented_title and not reads_as_prose(paragraph):
             blocks.append(Block(tuple(p for p in path if p), start, end, "code"))
+            alone = None
             continue
         beside = (text[slice(*spans[number - 1])] if number else "",
                   text[slice(*spans[number + 1])] if number + 1 < len(spans) else "")
         # the paragraph after a question is its answer, even one short line ("A:  xz -dc foo.tar.xz | tar xf -")
         never_heading = question is not None or (deep and not indented_title) \
-            or _is_list_item(paragraph, beside) or _is_body_line(paragraph, indent, outline_indent)
+            or _is_list_item(paragraph, beside) or _is_numbered_item(paragraph, beside[1]) \
+            or _is_body_line(paragraph, indent, outline_indent)
         heading = None if never_heading else heading_of(paragraph)
         if heading is not None:
             level, name, body = heading
+            if alone is not None and level <= alone[0]:
+                blocks.append(alone[1])  # the heading before headed nothing: it was a line of text
+            alone = None
             outline_indent = indent if _OUTLINE.match(paragraph) else None
+            parent = tuple(p for p in path[: level - 1] if p)
             path = markdown.heading_path(path, level, name)
             question = name if name.endswith("?") else None
-            if not paragraph[body:].strip():  # a heading line alone
+            if not paragraph[body:].strip():  # a heading line alone, until text or a deeper heading follows
+                alone = (level, Block(parent, start, end, "prose"))
                 continue
             if question is not None:  # the answer follows its question inside the paragraph
                 start += body + len(paragraph[body:]) - len(paragraph[body:].lstrip())
+        alone = None
         block_path = tuple(p for p in path if p)
         if question is not None:
             # the answer alone: the question line is no sentence to quote, and the key searches it
@@ -182,4 +207,6 @@ def document(source: str, text: str) -> Document:
             question = None
         else:
             blocks.append(Block(block_path, start, end, "prose"))
+    if alone is not None:
+        blocks.append(alone[1])
     return Document(source, text, title, tuple(blocks), markdown.claim_definitions(text))
