@@ -28,7 +28,7 @@ from rag.records import Chunk
 # 4: plain-text and HTML structure (issue 11), code lines recorded per chunk; 5: autolinks show
 # their address; 6: a "* " line over deeper "** " items heads them; 7: HTML tags wrapped over lines
 # and links with spaced destinations read as CommonMark renders them
-CHUNKER_VERSION = 8
+CHUNKER_VERSION = 13
 
 
 @dataclass

@@ -23,8 +23,9 @@ from pathlib import Path
 from rag.ingest import markdown
 from rag.records import Block, Document
 
-# a blank line, or a rule line of dashes, equals signs or tildes (its line break(s) with it)
-BREAK = re.compile(r"\n[ \t\r]*\n|^[ \t]*(?:-{4,}|={4,}|~{4,})[ \t\r]*$", re.MULTILINE)
+# a blank line, or a rule line of dashes, equals signs, tildes, stars or dots (an Info file
+# underlines its chapters with stars and its subsubsections with dots)
+BREAK = re.compile(r"\n[ \t\r]*\n|^[ \t]*(?:-{4,}|={4,}|~{4,}|\*{4,}|\.{4,})[ \t\r]*$", re.MULTILINE)
 CODE_INDENT = 4  # columns deeper than the text's usual indentation that make a paragraph code
 QUESTION_MAX_CHARS = 400  # a numbered paragraph ending in "?" up to this long is an FAQ question
 HEADING_MAX_CHARS = 80
@@ -45,6 +46,31 @@ _FRAGMENT = re.compile(r"[a-z][\w'’]*(?: +\S+){2,}")  # "can be added to $HOME
 _RELEASE_LINE = re.compile(r"[A-Z][\w ]{0,40}?\b\d+(?:\.\d+)+[\w.-]*(?: \([^()\n]{1,30}\))?:")
 _MODE_LINE = re.compile(r"-\*-.*-\*-")  # "-*- text -*-": an Emacs mode line, for the editor only
 _OUTLINE = re.compile(r"\s*(\*{1,6}|={2,}|-{2,})\s+")
+_BULLET = re.compile(r"\s*[-*•+]\s")
+_INLINE_TERM = re.compile(r"\s*(\S+)\s{2,}(\S)")  # "DHOME  The directory in which new home ..."
+TERM_MAX_CHARS, TERM_MAX_WORDS = 60, 6
+# words a wrapped line of a sentence ends on, and a term never does ("(a) You must give any other
+# recipients of the Work or" over its hanging indentation)
+_RUNS_ON = frozenset("a an and or nor the of to in on at by for from with as that which than".split())
+_LETTERED = re.compile(r"\s*\(?[A-Za-z]{1,3}[.)]\s")  # "(b) You must cause ...", "a) ...", "iv. ..."
+# What an Info file (a GNU manual as `info` reads it) shows for navigation, not text: the node
+# line over each node ("File: gzip.info,  Node: Overview,  Next: Sample,  Prev: Top,  Up: Top"),
+# menus ("* Overview::  Preliminary information.", an index's "* bugs:  Problems.  (line 6)"),
+# the directory entry and the tag table at the ends, and Emacs's local variables.
+_INFO_NODE = re.compile(r"File: [^,\n]+,\s+Node: [^\n]*(?:\n|$)")
+_INFO_MENU_ITEM = re.compile(r"\* [^\n:]+::|\* [^\n:]+:\s+[^\n]*\(line +\d+\)\s*$")
+# a man page's running header or footer: "TAR(1)     GNU TAR Manual     TAR(1)", "tar 1.34   2021   TAR(1)"
+_MAN_RUNNING_LINE = re.compile(r"[^\n]*\S {3,}[^\n]*\S {3,}[A-Za-z][\w.:-]*\(\d\w*\)[ \t]*")
+_INFO_BLOCK = ("* Menu:", "INFO-DIR-SECTION", "START-INFO-DIR-ENTRY", "Tag Table:", "End Tag Table", "Local Variables:")
+
+
+def is_navigation(paragraph: str) -> bool:
+    """An Info file's menu, directory entry, tag table or node line, or a man page's running
+    header or footer: no text to quote."""
+    if paragraph.startswith(_INFO_BLOCK) or _INFO_NODE.fullmatch(paragraph) or _MAN_RUNNING_LINE.fullmatch(paragraph):
+        return True
+    items = [line for line in paragraph.splitlines() if line.startswith("* ")]
+    return bool(items) and all(_INFO_MENU_ITEM.match(line) for line in items)
 
 
 def paragraphs(text: str) -> list[tuple[int, int]]:
@@ -86,6 +112,37 @@ def heading_of(paragraph: str) -> tuple[int, str, int] | None:
         level = 2 + (number.group(0).strip().rstrip(".)").count(".") if number else 0)
         return level, paragraph.strip(), len(paragraph)
     return None
+
+
+def hanging_term(paragraph: str, indent: int) -> tuple[int, str, int] | None:
+    """(level, term, where its body starts) when the paragraph is a term over a body indented
+    deeper, as man pages and Info manuals lay out sections, options and keywords: "DESCRIPTION"
+    over its text, "‘--force’" and "‘-f’" over what the option does, "DHOME  The directory in
+    which ..." with the body aligned after the term. A man page's upper-case section is level 2;
+    a term's level is 0, for `document` to place it under the heading before its run of terms.
+    The term stays in the body's text, so its sentence names what it describes; a section name
+    does not."""
+    lines = paragraph.split("\n")
+    if len(lines) < 2 or _NUMBER.match(paragraph) or _BULLET.match(paragraph) or _LETTERED.match(paragraph):
+        return None
+    depths = [len(line.expandtabs()) - len(line.expandtabs().lstrip()) for line in lines[1:]]
+    inline = _INLINE_TERM.match(lines[0])
+    if inline and depths[0] == indent + inline.start(2) and min(depths) >= depths[0]:
+        terms, body_line = [inline.group(1)], 0
+    else:
+        body_line = next((i for i, depth in enumerate(depths) if depth != indent), None)
+        if body_line is None or body_line > 2 or depths[body_line] < indent + 2 \
+                or min(depths[body_line:]) < depths[body_line]:
+            return None
+        terms = [line.strip() for line in lines[: body_line + 1]]
+    # a term names a thing; "Q:  Why is liblzma named ..." or a line ending a sentence does not
+    if any(len(term) > TERM_MAX_CHARS or len(term.split()) > TERM_MAX_WORDS or term.endswith((".", ",", ";", ":", "?"))
+           or term.split()[-1].lower() in _RUNS_ON for term in terms):
+        return None
+    name = ", ".join(terms)
+    if name.isupper() and indent == 0:
+        return 2, name, len("\n".join(lines[: body_line + 1]))
+    return 0, name, 0
 
 
 def reads_as_prose(paragraph: str) -> bool:
@@ -164,14 +221,21 @@ def document(source: str, text: str) -> Document:
     spans = paragraphs(text)
     usual = _usual_indent(text, spans)
     outline_indent: int | None = None  # indentation of the last heading, when it was "* " marked
-    # (level, its line as a block) of a heading line that has headed nothing yet: when the next
-    # heading is no deeper, the line was text ("25. The exponentiation operator is right-associative
-    # as of bash-3.1." over "26. ...", a release's single "** Fixed a buffer overflow"), and is kept
+    # (level, its line as a block) of a numbered or starred heading line that has headed nothing
+    # yet: when the next heading is no deeper, the line was a list item ("25. The exponentiation
+    # operator is right-associative as of bash-3.1." over "26. ...", a release's single "** Fixed a
+    # buffer overflow"), and is kept as text; a title line over the first release ("GNU gzip NEWS")
+    # is not
     alone: tuple[int, Block] | None = None
+    run: tuple[int, int] | None = None  # (level, indentation) of the first of a run of terms
     for number, (start, end) in enumerate(spans):
         paragraph, indent = text[start:end], _indent(text, start)
-        if _MODE_LINE.fullmatch(paragraph.strip()):
+        if _MODE_LINE.fullmatch(paragraph.strip()) or is_navigation(paragraph):
             continue
+        node = _INFO_NODE.match(paragraph)
+        if node:  # a node line on the paragraph's first line: the text starts after it
+            start += node.end()
+            paragraph = text[start:end]
         deep = indent >= usual + CODE_INDENT
         indented_title = deep and reads_as_title(paragraph)
         if deep and not indented_title and not reads_as_prose(paragraph):
@@ -181,12 +245,18 @@ def document(source: str, text: str) -> Document:
         beside = (text[slice(*spans[number - 1])] if number else "",
                   text[slice(*spans[number + 1])] if number + 1 < len(spans) else "")
         # the paragraph after a question is its answer, even one short line ("A:  xz -dc foo.tar.xz | tar xf -")
-        never_heading = question is not None or (deep and not indented_title) \
-            or _is_list_item(paragraph, beside) or _is_numbered_item(paragraph, beside[1]) \
-            or _is_body_line(paragraph, indent, outline_indent)
-        heading = None if never_heading else heading_of(paragraph)
+        never_heading = question is not None or _is_list_item(paragraph, beside) \
+            or _is_numbered_item(paragraph, beside[1]) or _is_body_line(paragraph, indent, outline_indent)
+        # a deep paragraph here reads as prose: a keyword over its description may head it
+        term = None if never_heading else hanging_term(paragraph, indent)
+        heading = term or (None if never_heading or (deep and not indented_title) else heading_of(paragraph))
         if heading is not None:
             level, name, body = heading
+            if not level:  # a term: a level under the heading before its run of terms, one more if deeper
+                run = run or (len(path) + 1, indent)
+                level = run[0] + (indent > run[1])
+            else:
+                run = None
             if alone is not None and level <= alone[0]:
                 blocks.append(alone[1])  # the heading before headed nothing: it was a line of text
             alone = None
@@ -195,9 +265,10 @@ def document(source: str, text: str) -> Document:
             path = markdown.heading_path(path, level, name)
             question = name if name.endswith("?") else None
             if not paragraph[body:].strip():  # a heading line alone, until text or a deeper heading follows
-                alone = (level, Block(parent, start, end, "prose"))
+                if _NUMBER.match(paragraph) or _OUTLINE.match(paragraph):  # an item of a list, maybe
+                    alone = (level, Block(parent, start, end, "prose"))
                 continue
-            if question is not None:  # the answer follows its question inside the paragraph
+            if question is not None or term:  # the answer follows its question (a section its name)
                 start += body + len(paragraph[body:]) - len(paragraph[body:].lstrip())
         alone = None
         block_path = tuple(p for p in path if p)
