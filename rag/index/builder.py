@@ -27,7 +27,8 @@ from rag.records import Chunk
 # 2: HTML, and long blocks cut by the reader; 3: long-block cuts keep "[1]" with its sentence;
 # 4: plain-text and HTML structure (issue 11), code lines recorded per chunk; 5: autolinks show
 # their address; 6: a "* " line over deeper "** " items heads them; 7: HTML tags wrapped over lines
-# and links with spaced destinations read as CommonMark renders them
+# and links with spaced destinations read as CommonMark renders them; 8-13: a plain-text heading that
+# heads nothing is text, and Info manuals and man pages are read by their structure
 CHUNKER_VERSION = 13
 
 

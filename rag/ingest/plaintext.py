@@ -6,9 +6,12 @@ a heading; so is the lead of a numbered section ("3. Grant of Patent License. Su
 release line ending in a colon ("Changes in 2.40:"). A heading that asks ("12. Is zlib
 thread-safe?", or a numbered or "Q:" question wrapped over several lines) opens an FAQ block
 holding its answer, as a Markdown question heading does; the paragraph after it is that answer.
-Outline stars and section numbers give the heading's level. A line of dashes, equals signs or
-tildes separates paragraphs, as a blank line does ("-----" over a release name, a Setext
-underline). A paragraph indented deeper than the text around it is code (a command line, an
+Outline stars and section numbers give the heading's level. A line of dashes, equals signs,
+tildes, stars or dots separates paragraphs, as a blank line does ("-----" over a release name, a
+Setext underline, an Info chapter's "*****"). A term over a body indented deeper (a man page's
+"DESCRIPTION", an option or keyword over what it does) is a heading too; a numbered or starred line
+that heads nothing (a one-line item before its sibling) is text. An Info file's node lines, menus
+and tag table, and a man page's running header and footer, are navigation and skipped. A paragraph indented deeper than the text around it is code (a command line, an
 example), unless it reads as prose (body text, never a heading) or as a title of plain words (a
 heading). A one-line "* item" next to another "* " paragraph is a list item, unless deeper "** "
 items follow it (then it heads them); an unmarked short line indented under a "** " heading is a
