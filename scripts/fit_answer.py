@@ -19,9 +19,9 @@ which no companion is shown is the highest that loses no more than a point of th
 After `FEATURES` or `COMPANION_FEATURES` changes, delete the old JSON file first: the product
 refuses weights fitted on other features, and this script imports it.
 
-Fitted on the dev sets only: eval/project.jsonl, eval/heldout.jsonl, eval/article_user*.jsonl 1-5
-and eval/corpus2-6.jsonl (each blind set was scored first and last as held-out, then became dev
-data). The newest blind set (eval/article_user6.jsonl, eval/corpus7.jsonl) is never read here.
+Fitted on the dev sets only (`eval_sets.DEV_SETS` but gold.jsonl: each blind set was scored first
+and last as held-out, then became dev data). The newest blind set is not among them and is never
+read here.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -42,21 +43,11 @@ from rag.answer.generators.base import Request  # noqa: E402
 from rag.service import assistant, ensure_index  # noqa: E402
 from rag.settings import load  # noqa: E402
 
-# (gold file, its corpus, the split used; None: all items)
-TRAINING = [(Path("eval/project.jsonl"), Path("corpus"), None),
-            (Path("eval/heldout.jsonl"), Path("corpus"), None),
-            (Path("eval/article_user.jsonl"), Path("corpus"), None),
-            (Path("eval/corpus2.jsonl"), Path("eval/corpus2"), None),
-            (Path("eval/article_user2.jsonl"), Path("corpus"), None),
-            (Path("eval/corpus3.jsonl"), Path("eval/corpus3"), None),
-            (Path("eval/article_user3.jsonl"), Path("corpus"), None),
-            (Path("eval/corpus4.jsonl"), Path("eval/corpus4"), None),
-            (Path("eval/article_user4.jsonl"), Path("corpus"), None),
-            (Path("eval/corpus5.jsonl"), Path("eval/corpus5"), None),
-            (Path("eval/article_user5.jsonl"), Path("corpus"), None),
-            (Path("eval/corpus6.jsonl"), Path("eval/corpus6"), None),
-            (Path("eval/article_user6.jsonl"), Path("corpus"), None),
-            (Path("eval/corpus7.jsonl"), Path("eval/corpus7"), None)]
+sys.path.insert(0, str(Path(__file__).parent))
+import eval_sets  # noqa: E402
+
+# (gold file, its corpus) of every dev set but gold.jsonl, which stays the product's own check
+TRAINING = [(eval_sets.gold_of(name), eval_sets.corpus_of(name)) for name in eval_sets.DEV_SETS if name != "gold"]
 
 
 class Recorder(extractive.ExtractiveGenerator):
@@ -94,14 +85,14 @@ def labels_of(item: dict, candidates: list[extractive.Candidate]) -> np.ndarray:
 def collect(folder: Path) -> list[tuple[str, np.ndarray, np.ndarray, Request, dict]]:
     """(set:item id, features, labels, the request, the item) of every labelled item."""
     found = []
-    for gold, corpus, split in TRAINING:
+    for gold, corpus in TRAINING:
         index = folder / corpus.name
         settings = load({"corpus": corpus, "index": index, "generator": "extractive"})
         bot = assistant(settings)
         ensure_index(settings, embedder=bot.embedder)
         recorder = Recorder()
         bot.generator = recorder
-        items = [i for i in evaluate.read_gold(gold, split) if i.get("answerable", True) and i.get("expect")]
+        items = [i for i in evaluate.read_gold(gold) if i.get("answerable", True) and i.get("expect")]
         kept = 0
         for item in items:
             rows = rows_of(bot, recorder, item)
@@ -231,7 +222,7 @@ def main() -> None:
     for name, weight in zip(extractive.FEATURES, weights):
         print(f"  {name:<20} {weight:+.3f}")
     print(f"  {'bias':<20} {bias:+.3f}")
-    trained_on = [f"{g}{f' ({s})' if s else ''}" for g, _, s in TRAINING]
+    trained_on = [str(g) for g, _ in TRAINING]
     args.out.write_text(json.dumps({
         "features": list(extractive.FEATURES), "weights": [round(float(w), 4) for w in weights],
         "bias": round(bias, 4), "items": len(items), "cv_top1_hand_set": round(hand, 4),

@@ -69,10 +69,10 @@ def names(question: str) -> list[Name]:
 MEASURE_WORDS = frozenset("""
 share shares percentage percent proportion fraction cost costs price prices fee fees size sizes
 number numbers amount amounts total rate rates value values kind kinds type types sort sorts
-version versions release releases factor factors point points extent degree level levels stage stages scale ratio
-multiple time times year years month months day days date dates age money option options choice
-choices alternative alternatives one ones way ways volume volumes length duration speed frequency
-quantity capacity count
+version versions release releases factor factors point points extent degree level levels stage
+stages scale ratio multiple time times year years month months day days date dates age money option
+options choice choices alternative alternatives one ones way ways volume volumes length duration
+speed frequency quantity capacity count
 """.split())
 # Nouns that judge or relate rather than name a thing; an answer seldom repeats them: "What are the
 # downsides of self-hosting?" is answered by "the hidden cost ... is the need for expertise". This
