@@ -256,3 +256,14 @@ def test_corpus_folder_missing_is_a_clear_error(settings, tmp_path):
 
     with pytest.raises(CorpusError, match="does not exist"):
         Builder(tmp_path / "nowhere", settings.index, HashingEmbedder()).run()
+
+
+def test_generation_names_sort_by_time_at_the_turn_of_a_second(monkeypatch):
+    """The name's second and nanoseconds come from one clock reading: read separately, a build
+    just as a second turned got the earlier second with the later nanoseconds, sorted as the
+    oldest generation, and pruning kept the wrong ones."""
+    second = 1_700_000_000
+    readings = iter([second * 1_000_000_000 + 999_999_999, (second + 1) * 1_000_000_000 + 1])
+    monkeypatch.setattr(store.time, "time_ns", lambda: next(readings))
+    first, later = store.new_generation_name(), store.new_generation_name()
+    assert sorted([later, first]) == [first, later], (first, later)

@@ -74,7 +74,11 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 def new_generation_name() -> str:
-    return time.strftime("gen-%Y%m%dT%H%M%S") + f"-{time.time_ns() % 1_000_000_000:09d}"
+    """A name that sorts by time: the second and its nanoseconds, from one clock reading (read
+    twice, a build at the turn of a second was named as if a second earlier, sorted as the oldest,
+    and pruning kept the wrong generations)."""
+    now = time.time_ns()
+    return time.strftime("gen-%Y%m%dT%H%M%S", time.localtime(now // 1_000_000_000)) + f"-{now % 1_000_000_000:09d}"
 
 
 def write_generation(index_dir: Path, name: str, files: dict[str, Any]) -> Path:
