@@ -184,3 +184,16 @@ def test_html_tags_wrapped_over_lines_and_spaced_links_show_no_markup(tmp_path):
     sentences = [s for section in sentences_by_section(chunks).values() for s in section]
     assert not any("<" in s or "width=" in s or "](" in s for s in sentences), sentences
     assert "A complete example can be found here." in sentences, sentences
+
+
+def test_a_docbook_page_with_carriage_return_entities_is_read_and_titled(tmp_path):
+    """DocBook writes line ends in <pre> as "&#13;": a lone CR, a line break to markdown-it and not
+    to our line count, so the page failed to index at all (corpus8's shared-mime-info spec). Its
+    numbered title "2. Unified system" is a heading, not an escaped list item."""
+    page = ('<html><body><h1><a name="x34">2. Unified system</a></h1><pre class="programlisting">&#13;\n'
+            "55:text/x-diff:*.patch&#13;\n50:text/x-diff:*.diff&#13;</pre>"
+            "<p>The default weight value is 50, and the maximum is 100.</p></body></html>")
+    answer = ask_one_file(tmp_path, "spec.html", page, "what is the default glob weight")
+    assert not answer.refused and "50" in answer.text, answer.text
+    document, chunks = chunks_of(tmp_path, "spec2.html", page)
+    assert document.title == "2. Unified system" and chunks[0].section == "2. Unified system"

@@ -28,8 +28,9 @@ from rag.records import Chunk
 # 4: plain-text and HTML structure (issue 11), code lines recorded per chunk; 5: autolinks show
 # their address; 6: a "* " line over deeper "** " items heads them; 7: HTML tags wrapped over lines
 # and links with spaced destinations read as CommonMark renders them; 8-13: a plain-text heading that
-# heads nothing is text, and Info manuals and man pages are read by their structure
-CHUNKER_VERSION = 13
+# heads nothing is text, and Info manuals and man pages are read by their structure; 14: a lone CR
+# (DocBook's "&#13;") is a line break, so such a page is read at all
+CHUNKER_VERSION = 14
 
 
 @dataclass

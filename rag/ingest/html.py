@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from rag.ingest import markdown
+from rag.ingest import markdown, sentences
 from rag.records import Document
 
 DROPPED = {"script", "style", "nav", "noscript", "template", "head", "iframe", "svg", "canvas",
@@ -46,14 +46,15 @@ def _escape(text: str) -> str:
 class _Writer:
     """Walks the parsed tree and collects Markdown blocks; inline text gathers until a block ends."""
 
-    def __init__(self):
+    def __init__(self, escape: bool = True):
         self.blocks: list[str] = []
         self.inline: list[str] = []
+        self.escape = escape  # off for the text inside a heading or list item, which is no paragraph
 
     def flush(self) -> None:
         text = _words("".join(self.inline))
         if text:
-            self.blocks.append(_escape(text))
+            self.blocks.append(_escape(text) if self.escape else text)
         self.inline = []
 
     def walk(self, node) -> None:
@@ -103,7 +104,7 @@ class _Writer:
 
     @staticmethod
     def text_of(tag) -> str:
-        writer = _Writer()
+        writer = _Writer(escape=False)
         writer.walk(tag)
         writer.flush()
         return " ".join(writer.blocks)
@@ -167,7 +168,7 @@ def to_markdown(html: str) -> tuple[str, str]:
     writer = _Writer()
     writer.walk(soup)
     writer.flush()
-    return "\n\n".join(writer.blocks) + "\n", title
+    return sentences.plain_breaks("\n\n".join(writer.blocks) + "\n"), title
 
 
 def document(source: str, html: str) -> Document:

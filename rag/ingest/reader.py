@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import CorpusError
-from rag.ingest import html, markdown, plaintext, restructured
+from rag.ingest import html, markdown, plaintext, restructured, sentences
 from rag.records import Document
 
 MARKDOWN = {".md", ".markdown"}
@@ -26,9 +26,6 @@ TEXT = {".txt"}
 HTML = {".html", ".htm"}
 RESTRUCTURED = {".rst"}
 SUFFIXES = MARKDOWN | TEXT | HTML | RESTRUCTURED
-# Line breaks that str.splitlines() sees and markdown-it does not; replaced one-for-one by a space
-# so line maps agree and every offset still points at the same place in the file.
-ODD_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 UTF8_MULTIBYTE = re.compile("[^\x00-\x7f\ufffd]")  # a character only valid UTF-8 decodes to
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
@@ -203,7 +200,7 @@ def read(file: SourceFile) -> Document:
     suffix = file.path.suffix.lower()
     if suffix in HTML:
         return html.document(file.source, text)
-    text = ODD_BREAKS.sub(" ", text)
+    text = sentences.plain_breaks(text)
     if suffix in RESTRUCTURED:
         return restructured.document(file.source, text)
     if suffix in MARKDOWN:

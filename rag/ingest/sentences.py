@@ -46,6 +46,19 @@ def _lead(piece: str) -> int:
     return skipped + (markup.end() if markup else 0)
 
 
+# Line breaks that str.splitlines() or markdown-it see and "\n" does not. markdown-it ends a line
+# at a lone CR; a DocBook page writes them as "&#13;" entities (corpus8's shared-mime-info spec,
+# which failed to index as its line maps ran past the text's end).
+_LONE_CR = re.compile("\r(?!\n)")
+_ODD_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def plain_breaks(text: str) -> str:
+    """`text` with a lone CR as "\n" and other odd breaks as a space, one character for one, so
+    every offset still points at the same place and our line count agrees with markdown-it's."""
+    return _ODD_BREAKS.sub(" ", _LONE_CR.sub("\n", text))
+
+
 def lines_of(text: str) -> list[str]:
     """Lines ending at "\n" only, each with its newline. markdown-it counts lines this way;
     str.splitlines also breaks at form feeds and U+2028, which would shift every span after one."""
