@@ -366,3 +366,22 @@ def test_a_man_page_reads_its_sections_and_keywords_as_headings(tmp_path):
     assert any("Defaults to 0700." in s for s in sections["DESCRIPTION › DIR_MODE"]), sorted(sections)
     assert any("Defaults to /srv/widgets." in s for s in sections["DESCRIPTION › DHOME"]), sorted(sections)
     assert not any("File Formats Manual" in piece.text or "2023-01-08" in piece.text for piece in chunks)
+
+
+SHOUTED_DISCLAIMER = """\
+Example Legal Code
+
+    EXAMPLE CORPORATION IS NOT A LAW FIRM AND DOES NOT PROVIDE
+    LEGAL SERVICES. EXAMPLE CORPORATION PROVIDES THIS
+    INFORMATION ON AN "AS-IS" BASIS.
+
+1. Waiver. The owner waives all rights in the work.
+"""
+
+
+def test_an_indented_all_capitals_disclaimer_is_prose_not_code(tmp_path):
+    """A licence's indented block of capitals (CC0's disclaimer) is sentences, not code lines:
+    read as code, each wrapped line was quoted as an answer of its own."""
+    _, chunks = chunks_of(tmp_path, "legalcode.txt", SHOUTED_DISCLAIMER)
+    sentences = [s for c in chunks for s in readable_sentences(c)]
+    assert "EXAMPLE CORPORATION IS NOT A LAW FIRM AND DOES NOT PROVIDE LEGAL SERVICES." in sentences, sentences

@@ -30,7 +30,7 @@ from rag.records import Chunk
 # and links with spaced destinations read as CommonMark renders them; 8-13: a plain-text heading that
 # heads nothing is text, and Info manuals and man pages are read by their structure; 14: a lone CR
 # (DocBook's "&#13;") is a line break, so such a page is read at all
-CHUNKER_VERSION = 14
+CHUNKER_VERSION = 15
 
 
 @dataclass

@@ -41,7 +41,7 @@ _QUESTION_MARK = re.compile(r"\s*(?:Q|Question)\s*[.:]\s", re.I)  # "Q:  I have 
 # prose (the Artistic licence's tab-indented definitions), not code.
 PROSE_MIN_WORDS, PROSE_WORD_SHARE = 8, 0.8
 _PLAIN_WORD = re.compile(r"[\"'‘“(<]*[A-Za-z0-9][A-Za-z0-9'’-]*[.,;:!?)>\"'’”]*")
-_SENTENCE_END = re.compile(r"[a-z)][.!?][\"'’”)]*(?:\s|$)")
+_SENTENCE_END = re.compile(r"[A-Za-z)][.!?][\"'’”)]*(?:\s|$)")
 _COLUMNS = re.compile(r"\S {3,}\S")  # "man-db     v2.11.2     2023-01-08": a page header or table row
 _FRAGMENT = re.compile(r"[a-z][\w'’]*(?: +\S+){2,}")  # "can be added to $HOME/.login": a sentence's tail
 # "Changes in 2.40:", "Version 1.2.3 (2020-01-05):": a release heading that ends in a colon, which
