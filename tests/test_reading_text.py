@@ -375,7 +375,15 @@ Example Legal Code
     LEGAL SERVICES. EXAMPLE CORPORATION PROVIDES THIS
     INFORMATION ON AN "AS-IS" BASIS.
 
-1. Waiver. The owner waives all rights in the work.
+Statement of Purpose
+
+The laws of most places give the maker of a work exclusive rights in it,
+and some makers wish to give those rights up for good.
+
+1. Waiver. The owner waives all rights in the work, in all territories
+worldwide and for the maximum duration the law allows.
+
+2. Fallback. Where the waiver fails, the owner grants a licence instead.
 """
 
 
