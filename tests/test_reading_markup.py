@@ -197,3 +197,14 @@ def test_a_docbook_page_with_carriage_return_entities_is_read_and_titled(tmp_pat
     assert not answer.refused and "50" in answer.text, answer.text
     document, chunks = chunks_of(tmp_path, "spec2.html", page)
     assert document.title == "2. Unified system" and chunks[0].section == "2. Unified system"
+
+
+def test_a_copy_button_inside_a_code_block_is_not_code(tmp_path):
+    """Node's generated docs put a "copy" button in each <pre>: it was quoted as part of the command."""
+    page = ('<html><body><h2>Options</h2><p>To embed the data directory, configure with:</p><pre><code '
+            'class="language-bash">./configure --with-intl=small-icu</code> <button class="copy-button">copy'
+            "</button></pre></body></html>")
+    _, chunks = chunks_of(tmp_path, "intl.html", page)
+    sentences = [s for c in chunks for s in readable_sentences(c)]
+    assert "./configure --with-intl=small-icu" in sentences, sentences
+    assert not any("copy" in s for s in sentences), sentences

@@ -155,6 +155,10 @@ def _table(tag) -> str:
 
 
 def _fenced(tag) -> str:
+    """A <pre> as a fenced block, without what it holds that is no code: Node's docs put a "copy"
+    button inside each one, and "copy" was quoted as the last line of every example."""
+    for unwanted in tag.find_all(DROPPED):
+        unwanted.decompose()
     code = tag.get_text().strip("\n")
     return f"```\n{code.replace('```', 'ʼʼʼ')}\n```" if code.strip() else ""
 
