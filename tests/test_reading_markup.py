@@ -208,3 +208,17 @@ def test_a_copy_button_inside_a_code_block_is_not_code(tmp_path):
     sentences = [s for c in chunks for s in readable_sentences(c)]
     assert "./configure --with-intl=small-icu" in sentences, sentences
     assert not any("copy" in s for s in sentences), sentences
+
+
+def test_a_markdown_heading_is_named_by_its_visible_text(tmp_path):
+    """A heading's badges, anchors and link targets are no part of its name: they filled the
+    section path a passage is searched and cited by ("Getting Started<a id=...>",
+    "[3.5.3](https://github.com/...) (2026-11-23)")."""
+    readme = ("# Thread-pool Controls [![Build](https://example.org/b.svg)](https://example.org/ci)\n\n"
+              "Limits the threads of native libraries.\n\n"
+              '## Getting Started<a id="getting-started"></a>\n\nRun `tool check` on your code.\n\n'
+              "## [3.5.3](https://example.org/compare/3.5.2...3.5.3) (2026-11-23)\n\nFixed a crash.\n\n"
+              "## What is `tool`?\n\nA linter.\n")
+    document, chunks = chunks_of(tmp_path, "README.md", readme)
+    assert document.title == "Thread-pool Controls"
+    assert [c.section for c in chunks] == ["Thread-pool Controls", "Getting Started", "3.5.3 (2026-11-23)", "What is tool?"]

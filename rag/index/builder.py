@@ -30,8 +30,9 @@ from rag.records import Chunk
 # and links with spaced destinations read as CommonMark renders them; 8-13: a plain-text heading that
 # heads nothing is text, and Info manuals and man pages are read by their structure; 14: a lone CR
 # (DocBook's "&#13;") is a line break, so such a page is read at all; 15: an indented paragraph of
-# capitals is prose; 16: a button inside an HTML <pre> is no code
-CHUNKER_VERSION = 16
+# capitals is prose; 16: a button inside an HTML <pre> is no code; 17: a Markdown heading is its
+# visible text (no link targets, badges or tags)
+CHUNKER_VERSION = 17
 
 
 @dataclass

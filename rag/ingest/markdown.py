@@ -69,6 +69,16 @@ def _span(starts: list[int], text: str, line_map: list[int]) -> tuple[int, int]:
     return start, start + len(text[start:end].rstrip())  # drop trailing newlines; linear, not quadratic
 
 
+def inline_text(inline) -> str:
+    """What a reader sees of an inline run such as a heading's: its text and code, without the
+    images, HTML tags and link targets around them. "[3.5.3](https://github.com/...) (2026-11-23)"
+    is "3.5.3 (2026-11-23)", and a heading's badges ("Thread-pool Controls [![Build Status](...)](...)")
+    are no part of its name."""
+    words = [child.content if child.type in ("text", "code_inline") else " "
+             for child in inline.children or () if child.type in ("text", "code_inline", "softbreak", "hardbreak")]
+    return " ".join("".join(words).split())
+
+
 def heading_path(path: list[str], level: int, heading: str) -> list[str]:
     """The heading path once a heading of `level` (1 = top) starts: deeper ones close, a skipped
     level stays empty."""
@@ -95,7 +105,7 @@ def parse(text: str) -> tuple[str, tuple[Block, ...], tuple[Claim, ...]]:
     depth = 0  # nesting of block containers: only top-level blocks are emitted
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open":
-            level, heading = int(tok.tag[1]), tokens[i + 1].content.strip()
+            level, heading = int(tok.tag[1]), inline_text(tokens[i + 1])
             title = title or heading
             path = heading_path(path, level, heading)
             in_sources = bool(SOURCE_LIST_TITLES.match(heading))
