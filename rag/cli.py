@@ -85,6 +85,8 @@ def print_report(report, as_json: bool) -> None:
                f"{report.seconds:.2f} s" + (f" ({report.rebuild_reason})" if report.rebuild_reason else ""))
     for skip in report.skipped:
         typer.echo(f"  skipped {skip['path']}: {skip['reason']}")
+    for plain in report.read_as_text:
+        typer.echo(f"  read {plain['path']} as plain text, its structure could not be parsed: {plain['reason']}")
 
 
 @app.command()

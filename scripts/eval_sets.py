@@ -60,6 +60,8 @@ def main() -> None:
             report = builder(settings).run()  # builds the index, or brings a kept one up to date
             for skipped in report.skipped:  # a document left unread would fail every question on it
                 print(f"  {corpus}: {skipped['path']} not indexed: {skipped['reason']}", flush=True)
+            for plain in report.read_as_text:
+                print(f"  {corpus}: {plain['path']} read as plain text: {plain['reason']}", flush=True)
             bots[corpus] = assistant(settings)
         s = evaluate.evaluate(bots[corpus], gold_of(name), args.out / f"{name}.jsonl" if args.out else None)
         totals.append(s["answer_accuracy"])

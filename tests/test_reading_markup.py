@@ -222,3 +222,26 @@ def test_a_markdown_heading_is_named_by_its_visible_text(tmp_path):
     document, chunks = chunks_of(tmp_path, "README.md", readme)
     assert document.title == "Thread-pool Controls"
     assert [c.section for c in chunks] == ["Thread-pool Controls", "Getting Started", "3.5.3 (2026-11-23)", "What is tool?"]
+
+
+def test_a_page_whose_structure_cannot_be_parsed_is_still_indexed_as_text(tmp_path, monkeypatch):
+    """A parser failing on one odd page (corpus8's DocBook spec did, on "&#13;") costs that page its
+    headings, not its words: it is read as plain text, answers come from it, and the build says so."""
+    from rag.ingest import html
+    from rag.service import assistant, builder
+    from rag.settings import Settings
+
+    def broken(page: str):
+        raise IndexError("list index out of range")
+
+    monkeypatch.setattr(html, "to_markdown", broken)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "spec.html").write_text("<html><body><h1>Globs</h1><p>The default glob weight is 50, and "
+                                      "the maximum is 100.</p><script>var x;</script></body></html>", encoding="utf-8")
+    settings = Settings(corpus=corpus, index=tmp_path / "index", embedder="hashing", generator="extractive")
+    report = builder(settings).run()
+    assert report.read_as_text == [{"path": "spec.html", "reason": "IndexError: list index out of range"}]
+    assert not report.skipped
+    answer = assistant(settings).ask("what is the default glob weight")
+    assert not answer.refused and "50" in answer.text and "var x" not in answer.text, answer.text

@@ -42,6 +42,7 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)  # {"path", "reason"}
+    read_as_text: list[dict[str, str]] = field(default_factory=list)  # structure unreadable: {"path", "reason"}
     chunks: int = 0
     embedded: int = 0
     seconds: float = 0.0
@@ -184,13 +185,18 @@ class Builder:
                 chunks.extend(reused.get(file.source, []))
                 continue
             try:
-                chunks.extend(self._file_chunks(file))
+                chunks.extend(self._file_chunks(file, reader.read))
             except Exception as exc:  # noqa: BLE001 -- a file's content must never stop a build
-                failures[file.source] = f"could not be read: {type(exc).__name__}: {exc}"[:300]
+                why = f"{type(exc).__name__}: {exc}"[:300]
+                try:  # a parser's failure on an odd page costs its structure, not the document
+                    chunks.extend(self._file_chunks(file, reader.read_as_text))
+                    report.read_as_text.append({"path": file.source, "reason": why})
+                except Exception as again:  # noqa: BLE001 -- not text, or changed while read
+                    failures[file.source] = f"could not be read: {type(again).__name__}: {again}"[:300]
         return chunks, failures
 
-    def _file_chunks(self, file: reader.SourceFile) -> list[tuple[Chunk, dict]]:
-        document = reader.read(file)
+    def _file_chunks(self, file: reader.SourceFile, read) -> list[tuple[Chunk, dict]]:
+        document = read(file)
         defined = {c.marker: c.text for c in document.claims}
         return [(c, {m: defined[m] for m in c.claims}) for c in chunk_document(document, self.chunk_chars)]
 

@@ -175,6 +175,16 @@ def to_markdown(html: str) -> tuple[str, str]:
     return sentences.plain_breaks("\n\n".join(writer.blocks) + "\n"), title
 
 
+def page_text(html: str) -> str:
+    """The page's words alone, without its structure: what is read when that structure cannot be."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    for unwanted in soup.find_all(DROPPED):
+        unwanted.decompose()
+    return sentences.plain_breaks(soup.get_text("\n"))
+
+
 def document(source: str, html: str) -> Document:
     """A `Document` whose text is the page's extracted text (spans map into that text)."""
     text, page_title = to_markdown(html)
