@@ -76,6 +76,9 @@ def test_the_closing_verb_of_a_when_question_is_checked_only_if_the_corpus_knows
     ("what does the license cost", "price"),
     ("how do i make the tool write its stats into a file", "command"),
     ("whats the command to list all the spinners", "command"),
+    # "how many times" before a verb counts; before a comparative it asks a ratio
+    ("how many times will ssh ask for my password before it gives up", "count"),
+    ("how many times cheaper is self-hosting", "ratio"),
 ])
 def test_the_kind_of_fact_wanted(question, kind):
     assert wanted_kind(question).name == kind
@@ -83,6 +86,14 @@ def test_the_kind_of_fact_wanted(question, kind):
 
 def test_a_count_may_be_written_in_words():
     assert wanted_kind("How many countries?").stated_in("It flows through ten countries.") == 1.0
+
+
+def test_the_digit_of_a_name_or_a_manual_section_is_no_count():
+    """"ssh(1) will require confirmation" states no number of password prompts; "The default is 3." does."""
+    how_many = wanted_kind("how many times will ssh ask for my password")
+    assert not how_many.stated_in("ssh(1) will require confirmation using the SSH_ASKPASS program.")
+    assert not how_many.stated_in("Keys are hashed with SHA256.")
+    assert how_many.stated_in("The default is 3.") and how_many.stated_in("It scanned 1,000 files.")
 
 
 def test_may_the_verb_dates_nothing_but_may_the_month_does():

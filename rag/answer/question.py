@@ -157,7 +157,9 @@ ANSWER_TYPES = [
     ("volume", re.compile(r"\b(pay(s)? off|worth it|break[- ]even|makes? (more )?sense|at what (point|volume|scale)|"
                           r"how many tokens|token volume)\b", re.I),
      re.compile(r"\b\d+(\.\d+)?[- ]?(million|billion|thousand|[mbk])\b[- ]tokens?|\btokens? (per|a) month\b", re.I)),
-    ("ratio", re.compile(r"\b(cheaper|more expensive|more cost|how many times|ratio|reduction|factor)\b", re.I),
+    # "how many times cheaper" asks a ratio; "how many times will ssh ask for my password" a count
+    ("ratio", re.compile(r"\b(cheaper|more expensive|more cost|how many times (?:more|less|as|\w+er)|ratio|reduction|"
+                         r"factor)\b", re.I),
      re.compile(r"\b\d+(\.\d+)?x\b|\btimes\b|\bone-\w+th\b", re.I)),
     # The `^(?>.*?...)` forms commit to the first occurrence, so hostile text ("when is " * 10_000)
     # costs one pass, not one pass per occurrence (issue 14: a 32 KB question froze the server).
@@ -189,7 +191,8 @@ ANSWER_TYPES = [
      re.compile(r"(?:^|[\s(\"'‘“])--?[A-Za-z][\w-]*|^\s*(?:\$|>>>|%)\s|"
                 r"\b(?:pip3?|pipx|conda|npm|brew|cargo|apt-get)\s+(?:install|add|run)\b|\bpython3? -m\s")),
     ("count", re.compile(r"\bhow many\b", re.I),
-     re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+     # a number of its own: not the digit of a name or a manual section ("ssh(1)", "SHA256", "x86")
+     re.compile(r"(?<![\w(.])\d+(?:[.,]\d+)*(?![\w)])|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
                 r"hundreds?|thousands?|millions?|billions?|dozens?)\b", re.I)),
 ]
 
