@@ -245,3 +245,14 @@ def test_a_page_whose_structure_cannot_be_parsed_is_still_indexed_as_text(tmp_pa
     assert not report.skipped
     answer = assistant(settings).ask("what is the default glob weight")
     assert not answer.refused and "50" in answer.text and "var x" not in answer.text, answer.text
+
+
+def test_a_readme_without_a_top_heading_is_named_by_its_file(tmp_path):
+    """A README whose first heading is "## Sponsors" is not a document called "Sponsors": its
+    opening paragraph was cited under that heading. Without a "# " heading the file names it."""
+    readme = ("<p align=\"center\"><i>The official client for the Example Hub.</i></p>\n\n"
+              "Example Hub keeps your models in one place.\n\n## Sponsors\n\nThanks to our sponsors.\n")
+    document, chunks = chunks_of(tmp_path, "examplehub-README.md", readme)
+    assert document.title == "examplehub-README"
+    assert chunks[0].section == "examplehub-README" and "keeps your models" in chunks[0].text
+    assert chunks[-1].section == "Sponsors"

@@ -31,8 +31,8 @@ from rag.records import Chunk
 # heads nothing is text, and Info manuals and man pages are read by their structure; 14: a lone CR
 # (DocBook's "&#13;") is a line break, so such a page is read at all; 15: an indented paragraph of
 # capitals is prose; 16: a button inside an HTML <pre> is no code; 17: a Markdown heading is its
-# visible text (no link targets, badges or tags)
-CHUNKER_VERSION = 17
+# visible text (no link targets, badges or tags); 18: the title is a page's <title> or the first "# "
+CHUNKER_VERSION = 18
 
 
 @dataclass

@@ -189,4 +189,5 @@ def document(source: str, html: str) -> Document:
     """A `Document` whose text is the page's extracted text (spans map into that text)."""
     text, page_title = to_markdown(html)
     title, blocks, claims = markdown.parse(text)
-    return Document(source, text, title or page_title or Path(source).stem, blocks, claims)
+    # the <title> is the name the page gives itself; its first <h1> is often a site banner or a part
+    return Document(source, text, page_title or title or Path(source).stem, blocks, claims)

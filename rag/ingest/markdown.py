@@ -106,7 +106,7 @@ def parse(text: str) -> tuple[str, tuple[Block, ...], tuple[Claim, ...]]:
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open":
             level, heading = int(tok.tag[1]), inline_text(tokens[i + 1])
-            title = title or heading
+            title = title or (heading if level == 1 else "")  # "## Sponsors" names a section, not the file
             path = heading_path(path, level, heading)
             in_sources = bool(SOURCE_LIST_TITLES.match(heading))
             faq = Block(tuple(p for p in path if p), *_span(starts, text, tok.map), "faq", heading) \
