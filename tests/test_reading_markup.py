@@ -256,3 +256,12 @@ def test_a_readme_without_a_top_heading_is_named_by_its_file(tmp_path):
     assert document.title == "examplehub-README"
     assert chunks[0].section == "examplehub-README" and "keeps your models" in chunks[0].text
     assert chunks[-1].section == "Sponsors"
+
+
+def test_an_html_heading_keeps_its_underscores_and_stars(tmp_path):
+    """A page's heading is literal text: "object.__init__(self, *args)" read through Markdown lost
+    its underscores ("object.init(self, *args)")."""
+    page = ("<html><body><h2>object.__init__(self, *args)</h2><p>Called after the instance has been "
+            "created.</p></body></html>")
+    _, chunks = chunks_of(tmp_path, "reference.html", page)
+    assert chunks[0].section == "object.__init__(self, *args)"

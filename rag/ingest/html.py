@@ -35,6 +35,10 @@ ANCHOR_MARKS = {"¶", "§", "#"}  # a heading's or term's permalink ("-v ¶"), n
 STRUCTURE_START = re.compile(r"^(#{1,6}\s|[-*+]\s|\d+[.)]\s|>|\||```|~~~|={3,}|-{3,})")
 
 
+_INLINE_MARKUP = re.compile(r"([\\`*_\[\]<>])")  # what Markdown would read as emphasis, code, a link or a tag
+_ESCAPED = r"\\\1"
+
+
 def _words(text: str) -> str:
     return " ".join(text.split())
 
@@ -89,7 +93,8 @@ class _Writer:
 
     def _heading(self, tag) -> str:
         text = _words(_Writer.text_of(tag))
-        return f"{'#' * HEADINGS[tag.name]} {text}" if text else ""
+        # a page's heading is literal text: "object.__init__" must not read as Markdown emphasis
+        return f"{'#' * HEADINGS[tag.name]} {_INLINE_MARKUP.sub(_ESCAPED, text)}" if text else ""
 
     def _list(self, tag, depth: int) -> str:
         lines = []
