@@ -7,7 +7,7 @@ answer accuracy, evidence cited, near-miss + off-topic refused, answerable refus
 dev sets; `--kinds` adds the scores per kind of question.
 
     python scripts/eval_sets.py                                  # the dev sets
-    python scripts/eval_sets.py --sets corpus8 article_user7     # a blind set, once, at the end
+    python scripts/eval_sets.py --sets corpus9 article_user8     # a blind set: first and final runs only
 """
 
 from __future__ import annotations
