@@ -221,7 +221,8 @@ def test_a_markdown_heading_is_named_by_its_visible_text(tmp_path):
               "## What is `tool`?\n\nA linter.\n")
     document, chunks = chunks_of(tmp_path, "README.md", readme)
     assert document.title == "Thread-pool Controls"
-    assert [c.section for c in chunks] == ["Thread-pool Controls", "Getting Started", "3.5.3 (2026-11-23)", "What is tool?"]
+    sections = [c.section for c in chunks]
+    assert sections == ["Thread-pool Controls", "Getting Started", "3.5.3 (2026-11-23)", "What is tool?"]
 
 
 def test_a_page_whose_structure_cannot_be_parsed_is_still_indexed_as_text(tmp_path, monkeypatch):
