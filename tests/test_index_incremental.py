@@ -267,3 +267,14 @@ def test_generation_names_sort_by_time_at_the_turn_of_a_second(monkeypatch):
     monkeypatch.setattr(store.time, "time_ns", lambda: next(readings))
     first, later = store.new_generation_name(), store.new_generation_name()
     assert sorted([later, first]) == [first, later], (first, later)
+
+
+def test_building_and_loading_log_no_debug_lines(settings, caplog):
+    """bm25s sets its logger to DEBUG on import: under `rag serve`, whose server sets up logging,
+    "DEBUG:bm25s:Building index from tokens" was printed to the user's console."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    run(settings)
+    Index(store.current_dir(settings.index))
+    assert not [r for r in caplog.records if r.levelno < logging.INFO and r.name.startswith("bm25s")]

@@ -9,6 +9,7 @@ a long passage still surfaces), and BM25; a chunk scores by its best key or sent
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -49,10 +50,20 @@ def _dense_over(vectors: np.ndarray, rows_of_keys: np.ndarray):
                                   else np.zeros((0, vectors.shape[1]), np.float32))
 
 
+def _bm25s():
+    """bm25s, quietened: it sets its own logger to DEBUG on import, so once a server had set up
+    logging, "DEBUG:bm25s:Building index from tokens" reached the `rag serve` console."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
 def build_files(chunks: Sequence[Chunk], rows: Sequence[dict[str, Any]], vectors: np.ndarray):
     """The search structures of a generation, as writers for `store.write_generation`."""
-    import bm25s
     import faiss
+
+    bm25s = _bm25s()
 
     passages = _dense_over(vectors, _key_table(rows)[0])
     sentences = _dense_over(vectors, _key_table(rows, "sentence_rows")[0])
@@ -72,8 +83,9 @@ class Index:
     """One loaded generation: chunks, their vectors, and the searches over them."""
 
     def __init__(self, generation: Path):
-        import bm25s
         import faiss
+
+        bm25s = _bm25s()
 
         self.generation = generation
         self.manifest = store.read_manifest(generation)
