@@ -94,6 +94,7 @@ def test_the_digit_of_a_name_or_a_manual_section_is_no_count():
     assert not how_many.stated_in("ssh(1) will require confirmation using the SSH_ASKPASS program.")
     assert not how_many.stated_in("Keys are hashed with SHA256.")
     assert how_many.stated_in("The default is 3.") and how_many.stated_in("It scanned 1,000 files.")
+    assert how_many.stated_in("It consists of roughly 10K records.")
 
 
 def test_may_the_verb_dates_nothing_but_may_the_month_does():

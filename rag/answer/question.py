@@ -191,8 +191,9 @@ ANSWER_TYPES = [
      re.compile(r"(?:^|[\s(\"'‘“])--?[A-Za-z][\w-]*|^\s*(?:\$|>>>|%)\s|"
                 r"\b(?:pip3?|pipx|conda|npm|brew|cargo|apt-get)\s+(?:install|add|run)\b|\bpython3? -m\s")),
     ("count", re.compile(r"\bhow many\b", re.I),
-     # a number of its own: not the digit of a name or a manual section ("ssh(1)", "SHA256", "x86")
-     re.compile(r"(?<![\w(.])\d+(?:[.,]\d+)*(?![\w)])|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+     # a number of its own ("3", "1,000", "10K"): not the digit of a name or a manual section ("ssh(1)",
+     # "SHA256", "x86")
+     re.compile(r"(?<![\w(.])\d+(?:[.,]\d+)*(?:[kKmMbB]\b)?(?![\w)])|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
                 r"twelve|twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?)\b", re.I)),
 ]
 
