@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.question import asked_about, asks_value, names, wanted_kind
+from rag.answer.question import asked_about, asks_value, elliptical, names, wanted_kind
 from rag.index import lexical
 
 
@@ -33,6 +33,8 @@ def test_a_model_number_is_referred_to_by_its_variant_but_not_by_a_bare_digit():
     ("What is the context length of gpt-oss-120B?", "context"),
     ("How much did it cost to train GPT-5?", "train"),
     ("What does Groq charge for inference?", "inference"),
+    # typed without the apostrophe, as users do: the same question
+    ("whats the context window of gpt-oss-120b", "context window"),
 ])
 def test_the_thing_asked_about(question, phrase):
     assert phrase in [a.phrase for a in asked_about(question)]
@@ -123,3 +125,9 @@ def test_british_spellings_meet_american_ones():
     assert lexical.terms("how many colours, what behaviour") == lexical.terms("how many colors, what behavior")
     assert lexical.terms("colour-coded") == lexical.terms("color-coded")
     assert lexical.terms("optimised") == lexical.terms("optimized") and lexical.terms("four hours") == ["four", "hour"]
+
+
+def test_whats_without_an_apostrophe_is_still_a_question():
+    """"whats ..." read as no question word: an elliptical follow-up that asks no value."""
+    assert not elliptical("whats the license of llama 4") and asks_value("whats the license of llama 4")
+    assert elliptical("its license?")  # "its" is a word of its own, no "it's"
