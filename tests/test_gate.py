@@ -84,6 +84,21 @@ def test_the_thing_asked_about_must_stand_beside_the_name_not_elsewhere():
     assert unsupported("What's the weather? It's fine.", hits) == ""
 
 
+def test_a_name_typed_in_lower_case_is_still_a_name_the_corpus_writes():
+    """"what licence is llama 4 released under": the corpus writes "Llama", so the licence must
+    stand beside Llama, not beside gpt-oss; typed with capitals, the question was refused already."""
+    texts = ["Teams run open-weight models like Llama 4 on their own servers.",
+             "gpt-oss ships under the Apache 2.0 license.", "The table compares Llama 4 with ChatGPT.",
+             "However, costs vary."]
+    proper = lexical.proper_words(texts)
+    assert "llama" in proper and "however" not in proper and "gpt" not in proper
+    hits = [_hit(text) for text in texts]
+    typed = unsupported("what licence is llama 4 released under", hits, proper=proper)
+    assert typed == "say nothing about licence for llama"
+    assert unsupported("What licence is Llama 4 released under?", hits, proper=proper).startswith("say nothing")
+    assert unsupported("what licence is gpt-oss released under", hits, proper=proper) == ""
+
+
 def test_a_price_beside_the_name_is_no_answer_to_the_price_of_something_else():
     hits = [_hit("GPT-5 costs $1.75 per million tokens."), _hit("Training GPT-5 took many months.")]
     assert unsupported("What does GPT-5 cost per million tokens?", hits) == ""

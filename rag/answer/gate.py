@@ -77,7 +77,8 @@ def _units(chunk: Chunk) -> tuple[tuple[str, frozenset[str]], ...]:
     return tuple((text, frozenset(lexical.terms(f"{chunk.section}\n{text}"))) for text in table_columns(chunk))
 
 
-def unsupported(question: str, hits: Sequence[Hit], vocabulary: Collection[str] = (), query: str = "") -> str:
+def unsupported(question: str, hits: Sequence[Hit], vocabulary: Collection[str] = (), query: str = "",
+                proper: Collection[str] = frozenset()) -> str:
     """What the question asks for that no passage states beside its names, the thing it asks about
     or the kind of fact it wants, as the end of a sentence ("say nothing about programming
     language", "give no date for GPT-4o"); "" when some passage holds it all.
@@ -90,7 +91,7 @@ def unsupported(question: str, hits: Sequence[Hit], vocabulary: Collection[str] 
     # its own words ("and by when had the costs dropped") asks only that
     asked = [a for a in asked_about(query if elliptical(question) else question) if a.checked(vocabulary)]
     in_phrases = {word for a in asked for word in a.phrase.split()}
-    given = [name for name in names(question) or names(query) if name.text not in in_phrases]
+    given = [name for name in names(question, proper) or names(query, proper) if name.text not in in_phrases]
     units = [(text, terms) for text, terms in evidence_units(hits) if all(n.referred_to_in(terms) for n in given)]
     for a in asked:
         units = [(text, terms) for text, terms in units if a.word & terms]
@@ -132,7 +133,7 @@ def _beside(given: list[Name]) -> str:
 
 
 def judge(question: str, hits: Sequence[Hit], vocabulary: Collection[str], threshold: float,
-          query: str = "", relevance_only: bool = False) -> Verdict:
+          query: str = "", relevance_only: bool = False, proper: Collection[str] = frozenset()) -> Verdict:
     """`query` is the question condensed with the conversation (`unsupported` reads both).
     `relevance_only`: refuse only the clearly off-topic (a name the corpus never mentions, or no
     passage relevant enough), for a generator that judges for itself whether the passages hold
@@ -147,7 +148,7 @@ def judge(question: str, hits: Sequence[Hit], vocabulary: Collection[str], thres
         return Verdict(False, f"no passage is relevant enough ({best:.2f} < {threshold:.2f})", best)
     if relevance_only:
         return Verdict(True, "", best)
-    lacking = unsupported(question, hits, vocabulary, query)
+    lacking = unsupported(question, hits, vocabulary, query, proper)
     if lacking:
         return Verdict(False, f"the passages found {lacking}", best)
     return Verdict(True, "", best)

@@ -53,9 +53,13 @@ class Name:
                                             and any(c.isdigit() for c in variant) and any(c.isalpha() for c in variant))
 
 
-def names(question: str) -> list[Name]:
+_LOWER_WORD = re.compile(r"(?<![\w-])[a-z][a-z0-9]{2,}(?![\w-])")
+
+
+def names(question: str, proper: Collection[str] = frozenset()) -> list[Name]:
     """The names a question gives. Its first word is capitalised anyway, so it is no name unless
-    it holds a digit."""
+    it holds a digit. `proper`: words the corpus writes as names (`lexical.proper_words`), which
+    a question typed in lower case ("what licence is llama 4 under") still names."""
     question = question[:MAX_ANALYSED_CHARS]
     found = []
     opening = len(question) - len(question.lstrip())
@@ -66,6 +70,12 @@ def names(question: str) -> list[Name]:
         # a range or a figure ("levels 1-3") names nothing: a name holds a letter
         if stems and (match.start() != opening or versioned) and any(ch.isalpha() for ch in text):
             found.append(Name(text, stems, versioned))
+    seen = {stem for name in found for stem in name.stems}
+    for word in _LOWER_WORD.findall(question):
+        stems = tuple(lexical.terms(word))
+        if word in proper and stems and not seen & set(stems):
+            found.append(Name(word, stems, False))
+            seen.update(stems)
     return found
 
 

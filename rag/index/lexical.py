@@ -86,3 +86,26 @@ def word_groups(text: str) -> list[frozenset[str]]:
         if parts:
             groups.append(frozenset(_stemmer().stemWords(parts)))
     return list(dict.fromkeys(groups))
+
+
+# --- names a corpus writes -------------------------------------------------------------------
+
+_CASED_WORD = re.compile(r"(?<![\w-])[A-Za-z][A-Za-z0-9]{2,}(?![\w-])")
+_INSIDE_SENTENCE = re.compile(r"[a-z0-9,;:(] $")
+
+
+def proper_words(texts) -> frozenset[str]:
+    """Words a corpus writes as names: never in lower case, twice or more, once at least inside a
+    sentence ("Llama", "OpenAI"; not "However", which only opens sentences)."""
+    uses: dict[str, int] = {}
+    lower, inside = set(), set()
+    for text in texts:
+        for match in _CASED_WORD.finditer(text):
+            word = match.group()
+            key = word.lower()
+            uses[key] = uses.get(key, 0) + 1
+            if word[0].islower():
+                lower.add(key)
+            elif _INSIDE_SENTENCE.search(text[max(0, match.start() - 2):match.start()]):
+                inside.add(key)
+    return frozenset(w for w, n in uses.items() if n >= 2 and w in inside and w not in lower)

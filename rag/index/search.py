@@ -105,6 +105,7 @@ class Index:
         self.bm25 = bm25s.BM25.load(str(generation / "bm25"), show_progress=False) if self.chunks else None
         self.vocab = set(self.bm25.vocab_dict) if self.bm25 is not None else set()
         self.terms = [set(chunk_terms(c)) for c in self.chunks]
+        self.proper = lexical.proper_words(c.text for c in self.chunks)  # lower-case names in questions
 
     @property
     def embedder_id(self) -> str:
