@@ -23,6 +23,7 @@ from rag.index import lexical
 # (4,000 by default) before any of this runs; a longer text from a library caller is read only
 # this far, so no input makes the analysis cost more than ~30 ms.
 MAX_ANALYSED_CHARS = 10_000
+_NAME = re.compile(r"(?<![\w-])([A-Z][\w.-]*[A-Z0-9][\w.-]*|[A-Z][a-z]+(?:-[\w]+)*|\w+(?:-\w+)*-\d[\w.-]*)(?![\w-])")
 # "whats the context window of gpt-oss" is typed for "what's" (87 questions of the eval sets), and
 # the patterns below, written with the apostrophe, read it as no question at all ("its" stays a word)
 _NO_APOSTROPHE = re.compile(r"\b(what|who|where|how|that|there)s\b", re.I)
@@ -31,7 +32,6 @@ _NO_APOSTROPHE = re.compile(r"\b(what|who|where|how|that|there)s\b", re.I)
 def _analysed(question: str) -> str:
     """The part of a question the patterns read, with "whats" read as "what's"."""
     return _NO_APOSTROPHE.sub(r"\1's", question[:MAX_ANALYSED_CHARS])
-_NAME = re.compile(r"(?<![\w-])([A-Z][\w.-]*[A-Z0-9][\w.-]*|[A-Z][a-z]+(?:-[\w]+)*|\w+(?:-\w+)*-\d[\w.-]*)(?![\w-])")
 
 
 @dataclass(frozen=True)
@@ -211,8 +211,9 @@ ANSWER_TYPES = [
     ("count", re.compile(r"\bhow many\b", re.I),
      # a number of its own ("3", "1,000", "10K"): not the digit of a name or a manual section ("ssh(1)",
      # "SHA256", "x86")
-     re.compile(r"(?<![\w(.])\d+(?:[.,]\d+)*(?:[kKmMbB]\b)?(?![\w)])|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
-                r"twelve|twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?)\b", re.I)),
+     re.compile(r"(?<![\w(.])\d+(?:[.,]\d+)*(?:[kKmMbB]\b)?(?![\w)])|"
+                r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+                r"hundreds?|thousands?|millions?|billions?|dozens?)\b", re.I)),
 ]
 
 

@@ -7,6 +7,7 @@ word is. Stemming is Snowball English (PyStemmer).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 WORD = re.compile(r"[a-z0-9]+(?:[.-][a-z0-9]+)*")
@@ -94,7 +95,7 @@ _CASED_WORD = re.compile(r"(?<![\w-])[A-Za-z][A-Za-z0-9]{2,}(?![\w-])")
 _INSIDE_SENTENCE = re.compile(r"[a-z0-9,;:(] $")
 
 
-def proper_words(texts) -> frozenset[str]:
+def proper_words(texts: Iterable[str]) -> frozenset[str]:
     """Words a corpus writes as names: never in lower case, twice or more, once at least inside a
     sentence ("Llama", "OpenAI"; not "However", which only opens sentences)."""
     uses: dict[str, int] = {}
