@@ -71,9 +71,9 @@ def names(question: str, proper: Collection[str] = frozenset()) -> list[Name]:
         if stems and (match.start() != opening or versioned) and any(ch.isalpha() for ch in text):
             found.append(Name(text, stems, versioned))
     seen = {stem for name in found for stem in name.stems}
-    for word in _LOWER_WORD.findall(question):
+    for word in (w for w in _LOWER_WORD.findall(question) if w in proper):
         stems = tuple(lexical.terms(word))
-        if word in proper and stems and not seen & set(stems):
+        if stems and not seen & set(stems):
             found.append(Name(word, stems, False))
             seen.update(stems)
     return found

@@ -159,12 +159,17 @@ def _table(tag) -> str:
     return "\n".join([lines[0], "|" + " --- |" * width, *lines[1:]])
 
 
+def _without_dropped(tag):
+    """The tag with the elements that are no text (`DROPPED`: scripts, buttons, forms) removed."""
+    for unwanted in tag.find_all(DROPPED):
+        unwanted.decompose()
+    return tag
+
+
 def _fenced(tag) -> str:
     """A <pre> as a fenced block, without what it holds that is no code: Node's docs put a "copy"
     button inside each one, and "copy" was quoted as the last line of every example."""
-    for unwanted in tag.find_all(DROPPED):
-        unwanted.decompose()
-    code = tag.get_text().strip("\n")
+    code = _without_dropped(tag).get_text().strip("\n")
     return f"```\n{code.replace('```', 'ʼʼʼ')}\n```" if code.strip() else ""
 
 
@@ -184,10 +189,7 @@ def page_text(html: str) -> str:
     """The page's words alone, without its structure: what is read when that structure cannot be."""
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(html, "html.parser")
-    for unwanted in soup.find_all(DROPPED):
-        unwanted.decompose()
-    return sentences.plain_breaks(soup.get_text("\n"))
+    return sentences.plain_breaks(_without_dropped(BeautifulSoup(html, "html.parser")).get_text("\n"))
 
 
 def document(source: str, html: str) -> Document:

@@ -11,11 +11,12 @@ tildes, stars or dots separates paragraphs, as a blank line does ("-----" over a
 Setext underline, an Info chapter's "*****"). A term over a body indented deeper (a man page's
 "DESCRIPTION", an option or keyword over what it does) is a heading too; a numbered or starred line
 that heads nothing (a one-line item before its sibling) is text. An Info file's node lines, menus
-and tag table, and a man page's running header and footer, are navigation and skipped. A paragraph indented deeper than the text around it is code (a command line, an
-example), unless it reads as prose (body text, never a heading) or as a title of plain words (a
-heading). A one-line "* item" next to another "* " paragraph is a list item, unless deeper "** "
-items follow it (then it heads them); an unmarked short line indented under a "** " heading is a
-line of its body, and an Emacs mode line is skipped.
+and tag table, and a man page's running header and footer, are navigation and skipped. A
+paragraph indented deeper than the text around it is code (a command line, an example), unless
+it reads as prose (body text, never a heading) or as a title of plain words (a heading). A
+one-line "* item" next to another "* " paragraph is a list item, unless deeper "** " items follow
+it (then it heads them); an unmarked short line indented under a "** " heading is a line of its
+body, and an Emacs mode line is skipped.
 """
 
 from __future__ import annotations
