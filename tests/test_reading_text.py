@@ -393,3 +393,35 @@ def test_an_indented_all_capitals_disclaimer_is_prose_not_code(tmp_path):
     _, chunks = chunks_of(tmp_path, "legalcode.txt", SHOUTED_DISCLAIMER)
     sentences = [s for c in chunks for s in readable_sentences(c)]
     assert "EXAMPLE CORPORATION IS NOT A LAW FIRM AND DOES NOT PROVIDE LEGAL SERVICES." in sentences, sentences
+
+
+SETTINGS_SAMPLE = """\
+# -----------------------------
+# Server configuration file
+# -----------------------------
+#
+# The commented-out settings shown in this file represent the default values.
+# Re-commenting a setting is NOT sufficient to revert it to the default value;
+# you need to reload the server.
+
+#------------------------------------------------------------------------------
+# CONNECTIONS
+#------------------------------------------------------------------------------
+
+#listen_addresses = 'localhost'\t\t# what IP address(es) to listen on;
+#port = 5432\t\t\t\t# (change requires restart)
+#max_connections = 100\t\t\t# (change requires restart)
+"""
+
+
+def test_a_configuration_file_of_commented_defaults_quotes_its_settings_and_comments(tmp_path):
+    _, chunks = chunks_of(tmp_path, "server.conf.sample.txt", SETTINGS_SAMPLE)
+    sections = sentences_by_section(chunks)
+    assert "max_connections = 100 # (change requires restart)" in sections["CONNECTIONS"], \
+        "each setting is a line of its own, quoted without its comment mark"
+    assert "Re-commenting a setting is NOT sufficient to revert it to the default value; " \
+           "you need to reload the server." in sections["Server configuration file"], \
+        "a comment wrapped over lines is one sentence"
+    answer = ask_one_file(tmp_path, "server.conf.sample.txt", SETTINGS_SAMPLE,
+                          "what is the default max_connections")
+    assert "max_connections = 100" in answer.text

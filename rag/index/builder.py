@@ -32,8 +32,9 @@ from rag.records import Chunk
 # (DocBook's "&#13;") is a line break, so such a page is read at all; 15: an indented paragraph of
 # capitals is prose; 16: a button inside an HTML <pre> is no code; 17: a Markdown heading is its
 # visible text (no link targets, badges or tags); 18: the title is a page's <title> or the first "# "
-# heading; 19: an HTML heading's "__init__" or "*args" is literal text
-CHUNKER_VERSION = 19
+# heading; 19: an HTML heading's "__init__" or "*args" is literal text; 20: a configuration file's
+# comment marks are spaces and its settings code
+CHUNKER_VERSION = 20
 
 
 @dataclass

@@ -17,6 +17,10 @@ it reads as prose (body text, never a heading) or as a title of plain words (a h
 one-line "* item" next to another "* " paragraph is a list item, unless deeper "** " items follow
 it (then it heads them); an unmarked short line indented under a "** " heading is a line of its
 body, and an Emacs mode line is skipped.
+
+A configuration file of commented-out defaults (postgresql.conf.sample: most lines open with "#")
+is read with its comment marks as spaces, one for one, so its comments unwrap as prose and its
+banners head sections; a paragraph of "name = value" settings is code, one setting per line.
 """
 
 from __future__ import annotations
@@ -66,6 +70,23 @@ _INFO_MENU_ITEM = re.compile(r"\* [^\n:]+::|\* [^\n:]+:\s+[^\n]*\(line +\d+\)\s*
 # a man page's running header or footer: "TAR(1)     GNU TAR Manual     TAR(1)", "tar 1.34   2021   TAR(1)"
 _MAN_RUNNING_LINE = re.compile(r"[^\n]*\S {3,}[^\n]*\S {3,}[A-Za-z][\w.:-]*\(\d\w*\)[ \t]*")
 _INFO_BLOCK = ("* Menu:", "INFO-DIR-SECTION", "START-INFO-DIR-ENTRY", "Tag Table:", "End Tag Table", "Local Variables:")
+
+
+# A line opening with "#" or ";" (after any indentation): a comment of a configuration file.
+_COMMENT_MARK = re.compile(r"^([ \t]*)([#;]+)", re.MULTILINE)
+COMMENTED_SHARE = 0.5  # of non-blank lines: a file mostly commented out is configuration, not prose
+_SETTING = re.compile(r"^[ \t]*[A-Za-z_][\w.-]*[ \t]*=[ \t]*\S", re.MULTILINE)  # "max_connections = 100"
+
+
+def uncommented(text: str) -> str | None:
+    """The text with its comment marks as spaces, one for one, when most of its lines are
+    comments; else None. postgresql.conf.sample had no sentence to quote: every line opened with
+    "#" and read as a heading mark (corpus9)."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    comments = len(_COMMENT_MARK.findall(text))
+    if not lines or comments < COMMENTED_SHARE * len(lines):
+        return None
+    return _COMMENT_MARK.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
 
 
 def is_navigation(paragraph: str) -> bool:
@@ -218,6 +239,8 @@ def _depth(number: str) -> int:
 
 def document(source: str, text: str) -> Document:
     """A Document whose blocks carry the heading path the text shows; the title is the file name."""
+    settings_file = uncommented(text)
+    text = settings_file or text
     title = Path(source).stem
     path: list[str] = [title]
     blocks: list[Block] = []
@@ -242,7 +265,8 @@ def document(source: str, text: str) -> Document:
             paragraph = text[start:end]
         deep = indent >= usual + CODE_INDENT
         indented_title = deep and reads_as_title(paragraph)
-        if deep and not indented_title and not reads_as_prose(paragraph):
+        if (deep and not indented_title and not reads_as_prose(paragraph)) \
+                or (settings_file and _SETTING.search(paragraph)):
             blocks.append(Block(tuple(p for p in path if p), start, end, "code"))
             alone = None
             continue
