@@ -84,6 +84,15 @@ def test_the_thing_asked_about_must_stand_beside_the_name_not_elsewhere():
     assert unsupported("What's the weather? It's fine.", hits) == ""
 
 
+def test_a_word_typed_short_is_held_by_the_word_it_abbreviates():
+    """"cert" is typed for "certificate" and "max" for "maximum"; a short word that starts no
+    word of the passage is still missing."""
+    hits = [_hit("The package uses the snakeoil SSL certificate by default, up to the maximum size.")]
+    assert unsupported("which tls cert does the package use", hits) == ""
+    assert unsupported("whats the max size of it", hits) == ""
+    assert unsupported("which tls key does the package use", hits) == "say nothing about tls key"
+
+
 def test_a_name_typed_in_lower_case_is_still_a_name_the_corpus_writes():
     """"what licence is llama 4 released under": the corpus writes "Llama", so the licence must
     stand beside Llama, not beside gpt-oss; typed with capitals, the question was refused already."""

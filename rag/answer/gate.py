@@ -94,7 +94,7 @@ def unsupported(question: str, hits: Sequence[Hit], vocabulary: Collection[str] 
     given = [name for name in names(question, proper) or names(query, proper) if name.text not in in_phrases]
     units = [(text, terms) for text, terms in evidence_units(hits) if all(n.referred_to_in(terms) for n in given)]
     for a in asked:
-        units = [(text, terms) for text, terms in units if a.word & terms]
+        units = [(text, terms) for text, terms in units if a.held_in(terms)]
         if not units:
             return f"say nothing about {a.phrase}" + _beside(given)
     kind = wanted_kind(query)

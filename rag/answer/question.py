@@ -106,6 +106,7 @@ meaning
 # version first had --mouse"): they name nothing a passage must hold.
 ADVERBS = frozenset("exactly actually really just even ever still else first last originally currently".split())
 FORM_WORDS = MEASURE_WORDS | JUDGEMENT_WORDS | ADVERBS
+ABBREVIATION_MAX_CHARS = 5
 _AUX = r"(?:is|are|was|were|does|do|did|can|could|will|would|should|has|have|had)"
 _NOT_POSSESSIVE = r"(?:it|that|what|there|here|who|he|she|let|where|how)"
 # Each pattern's group 1 is the phrase a passage must mention, form words aside.
@@ -138,6 +139,14 @@ class Asked:
 
     def checked(self, vocabulary: Collection[str]) -> bool:
         return not self.if_known or any(t in vocabulary for t in self.word)
+
+    def held_in(self, terms: Collection[str]) -> bool:
+        """The word stands in `terms`, or, typed short, as the start of a longer word there: "func",
+        "arch", "cert" and "max" for "function", "architecture", "certificate" and "maximum"."""
+        if self.word & set(terms):
+            return True
+        short = [w for w in self.word if len(w) <= ABBREVIATION_MAX_CHARS]
+        return any(t.startswith(w) and len(t) > len(w) + 1 for t in terms for w in short)
 
 
 def asked_about(question: str) -> list[Asked]:
