@@ -425,3 +425,12 @@ def test_a_configuration_file_of_commented_defaults_quotes_its_settings_and_comm
     answer = ask_one_file(tmp_path, "server.conf.sample.txt", SETTINGS_SAMPLE,
                           "what is the default max_connections")
     assert "max_connections = 100" in answer.text
+
+
+def test_a_sentence_wrapped_onto_a_line_indented_with_no_break_spaces_reads_as_one_line(tmp_path):
+    """DocBook's text output indents wrapped lines with U+00A0; the sentence still unwraps."""
+    text = ("Timeout policy:\n\n      An exponential backoff should be used here. Start\n"
+            "\u00a0  \u00a0  at 2 seconds, and discontinue retransmit after 126 seconds.\n")
+    _, chunks = chunks_of(tmp_path, "spec.txt", text)
+    found = [s for piece in chunks for s in readable_sentences(piece)]
+    assert "Start at 2 seconds, and discontinue retransmit after 126 seconds." in found

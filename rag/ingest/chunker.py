@@ -183,7 +183,9 @@ def plain(text: str) -> str:
     return _WRAP.sub(" ", _SPACES.sub(" ", text)).strip()
 
 
-_SPACES = re.compile(r"[ \t]+")
+# any run of spaces but a line break: a DocBook text indents its wrapped lines with no-break spaces,
+# which kept "Start\n   at 2 seconds" from unwrapping (corpus9's XDMCP spec)
+_SPACES = re.compile(r"[^\S\n]+")
 # a line break inside a paragraph; not before a list item ("- x", "1. x"), a table row, a quote or
 # a heading, but before "--track-origins=yes", which a hard-wrapped sentence carries on to
 _WRAP = re.compile(r" ?\n ?(?=\S)(?![-*+•]\s|[|>#]|\d+[.)]\s)")
