@@ -177,35 +177,41 @@ def fit_companion(cases):
 
 
 def covered(cases, pick) -> float:
-    """Share of items where the best sentence or the one `pick` chooses (a position, or None) holds the answer."""
+    """Share of items where the best sentence or one that `pick` chooses (a list of positions)
+    holds the answer."""
     held = []
     for _, rows, labels, follows, best in cases:
-        j = pick(rows, follows) if len(rows) else None  # asked every time: callers count what it shows
-        held.append(best or (j is not None and bool(labels[j])))
+        chosen = pick(rows, follows) if len(rows) else []  # asked every time: callers count what it shows
+        held.append(best or any(bool(labels[j]) for j in chosen))
     return float(np.mean(held))
 
 
 def leave_one_set_out(cases, thresholds) -> dict[str, float]:
-    """How often best-or-companion holds the answer on each set, the model fitted on the others;
-    beside it the best alone, the next sentence and the runner-up."""
+    """How often the best sentence or a companion holds the answer on each set, the model fitted
+    on the others, with one companion and with two (`extractive.COMPANIONS_SHOWN`); beside it
+    the best alone, the next sentence and the runner-up."""
     sets = sorted({c[0] for c in cases})
-    chosen = {t: [] for t in thresholds}
+    chosen = {(t, n): [] for t in thresholds for n in (1, 2)}
     paired = {t: [] for t in thresholds}
     for held in sets:
         weights, bias = fit_companion([c for c in cases if c[0] != held])
         scorer = extractive.Scorer(weights, bias, logistic=True)
         test = [c for c in cases if c[0] == held]
         for t in thresholds:
-            def pick(rows, follows, t=t):
-                chances = [scorer.score(row) for row in rows]
-                paired[t].append(max(chances) >= t)
-                return int(np.argmax(chances)) if max(chances) >= t else None
-            chosen[t].extend(covered([c], pick) for c in test)
-    out = {f"companion >= {t:.2f}": float(np.mean(v)) for t, v in chosen.items()}
+            for shown in (1, 2):
+                def pick(rows, follows, t=t, shown=shown):
+                    chances = [scorer.score(row) for row in rows]
+                    likeliest = sorted(range(len(rows)), key=lambda i: -chances[i])[:shown]
+                    if shown == 1:
+                        paired[t].append(max(chances) >= t)
+                    return [i for i in likeliest if chances[i] >= t]
+                chosen[(t, shown)].extend(covered([c], pick) for c in test)
+    out = {f"companion >= {t:.2f}": float(np.mean(chosen[(t, 1)])) for t in thresholds}
+    out |= {f"two companions >= {t:.2f}": float(np.mean(chosen[(t, 2)])) for t in thresholds}
     out |= {f"two sentences at {t:.2f}": float(np.mean(v)) for t, v in paired.items()}
-    out["best alone"] = covered(cases, lambda rows, follows: None)
-    out["next sentence"] = covered(cases, lambda rows, follows: follows.index(True) if True in follows else None)
-    out["runner-up"] = covered(cases, lambda rows, follows: 0)
+    out["best alone"] = covered(cases, lambda rows, follows: [])
+    out["next sentence"] = covered(cases, lambda rows, follows: [follows.index(True)] if True in follows else [])
+    out["runner-up"] = covered(cases, lambda rows, follows: [0])
     return out
 
 

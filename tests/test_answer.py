@@ -283,3 +283,54 @@ def test_a_version_the_documents_never_give_is_refused_before_anything_streams(t
     answer = events[-1].answer
     assert answer.refused and "state no version" in answer.text, answer.text
     assert tokens == answer.text  # the refusal alone: nothing of the README streamed first
+
+
+def _candidate(text: str, rank: int, index: int, score: float):
+    import numpy as np
+
+    from rag.answer.generators import extractive
+
+    return extractive.Candidate(text, "ABCDE"[rank], rank, index, score, frozenset(),
+                                features=np.zeros(len(extractive.FEATURES)))
+
+
+def test_two_companions_at_most_are_shown_in_reading_order(monkeypatch):
+    """When several sentences after the best are likely to hold what it leaves out, the answer
+    shows the best and the two likeliest of them, in the order the passages give them."""
+    import threading
+
+    import numpy as np
+
+    from rag.answer.generators import extractive
+    from rag.answer.generators.base import Request
+
+    ranked = [_candidate("Best sentence.", 1, 0, 0.9), _candidate("Second.", 0, 2, 0.8),
+              _candidate("Third.", 0, 1, 0.7), _candidate("Fourth.", 2, 0, 0.6)]
+    # a companion model that rates each by its own score: Second and Third are the likeliest
+    weights = np.zeros(len(extractive.COMPANION_FEATURES))
+    weights[extractive.COMPANION_FEATURES.index("score")] = 10.0
+    monkeypatch.setattr(extractive, "COMPANION", extractive.Scorer(weights, -6.5, logistic=True, threshold=0.5))
+    from rag.records import Chunk, Hit, Passage
+
+    passages = tuple(Passage(label, Hit(Chunk(label, "a.md", "S", "text", 0, 4), 1.0)) for label in "ABC")
+    request = Request("what is it", "what is it", passages, (), None, {}, threading.Event())
+    chosen = extractive.choose(ranked, request)
+    assert [c.text for c in chosen] == ["Best sentence.", "Second.", "Third."]
+    assert extractive.compose(request, ranked, chosen) == "Third. [A] Second. [A] Best sentence. [B]"
+
+
+def test_a_date_only_the_second_companion_states_does_not_answer_a_when_question():
+    """The refusal check reads the best sentence and its likeliest companion: a date in the
+    context shown after them is no answer to "when did it first come out"."""
+    import threading
+
+    from rag.answer.generators import extractive
+    from rag.answer.generators.base import Request
+
+    request = Request("when did chatgpt first come out", "when did chatgpt first come out", (), (), None, {},
+                      threading.Event())
+    chosen = [_candidate("ChatGPT is a proprietary product.", 0, 0, 0.9),
+              _candidate("It is developed by OpenAI.", 0, 1, 0.8),
+              _candidate("The 2025 release of gpt-oss allows local hosting.", 1, 0, 0.7)]
+    assert "state no date" in extractive.lacking(request, chosen)
+    assert extractive.lacking(request, [chosen[0], chosen[2]]) == ""

@@ -238,6 +238,9 @@ COMPANION_FEATURES = ("score", "best_score", "next", "previous", "same_passage",
                       "next_after_code", "next_after_colon", "next_continues", "next_explains", "output_of_prompt",
                       "completes_fact")
 COMPANIONS_WEIGHED = 12  # the companion is one of the best-scoring sentences after the best
+# Two companions at most: the second-likeliest holds the answer the best and the likeliest miss
+# often enough to be worth a third sentence (scripts/fit_answer.py, leaving one set out; docs/RETRIEVAL.md)
+COMPANIONS_SHOWN = 2
 _AT = {name: FEATURES.index(name) for name in ("dense", "overlap", "states_wanted_fact", "short", "fragment", "code")}
 # Before a fit: the next sentence, as an explanation or a line of code most often goes on there.
 HAND_SET_COMPANION = Scorer(np.array([1.0, 0, 1.0] + [0.0] * (len(COMPANION_FEATURES) - 3)), -1.0, logistic=True)
@@ -267,25 +270,19 @@ def companion_row(best: Candidate, other: Candidate, question: str) -> np.ndarra
     ])
 
 
-def companion(best: Candidate, ranked: list[Candidate], question: str) -> Candidate | None:
-    """The sentence to show beside the best one: the likeliest of the next-best candidates to hold
-    what the best one leaves out, when it is likely enough."""
+def companions(best: Candidate, ranked: list[Candidate], question: str) -> list[Candidate]:
+    """The sentences to show beside the best one, likeliest first: up to `COMPANIONS_SHOWN` of the
+    next-best candidates, each likely enough to hold what the best one leaves out."""
     others = ranked[1:COMPANIONS_WEIGHED]
-    if not others:
-        return None
     chances = [COMPANION.score(companion_row(best, other, question)) for other in others]
-    likeliest = int(np.argmax(chances))
-    return others[likeliest] if chances[likeliest] >= COMPANION.threshold else None
+    likeliest = sorted(range(len(others)), key=lambda i: -chances[i])[:COMPANIONS_SHOWN]
+    return [others[i] for i in likeliest if chances[i] >= COMPANION.threshold]
 
 
 def choose(ranked: list[Candidate], request: Request) -> list[Candidate]:
-    """The best sentence and its companion, if any, in reading order."""
-    if not ranked:
-        return []
-    best = ranked[0]
-    beside = companion(best, ranked, request.question)
-    chosen = [best, beside] if beside is not None else [best]
-    return sorted(chosen, key=lambda c: (c.rank, c.index))
+    """The best sentence, then its companions, likeliest first (`compose` shows them in reading
+    order)."""
+    return [ranked[0], *companions(ranked[0], ranked, request.question)] if ranked else []
 
 
 def yes_no_lead(question: str, best: str, first: str | None = None, context: str = "") -> str:
@@ -309,14 +306,17 @@ def yes_no_lead(question: str, best: str, first: str | None = None, context: str
 def compose(request: Request, ranked: list[Candidate], chosen: list[Candidate]) -> str:
     if not chosen:
         return "The passages found do not contain an answer to that."
+    chosen = sorted(chosen, key=lambda c: (c.rank, c.index))  # in reading order
     sentences = [f"{shown(c)} [{c.label}]" for c in chosen]
     context = request.passages[ranked[0].rank].chunk.text
     return yes_no_lead(request.question, shown(ranked[0]), shown(chosen[0]), context) + " ".join(sentences)
 
 
 def lacking(request: Request, chosen: list[Candidate]) -> str:
-    """Why not to answer: the chosen sentences lack the kind of fact asked for (`gate.unstated`)."""
-    missing = gate.unstated(request.question, [shown(c) for c in chosen], request.query) if chosen else ""
+    """Why not to answer: the best sentence and its likeliest companion lack the kind of fact asked
+    for (`gate.unstated`). A second companion is shown as context, not taken as the answer: read
+    too, its "2025" answered "when did chatgpt first come out" (a near-miss, article_user3)."""
+    missing = gate.unstated(request.question, [shown(c) for c in chosen[:2]], request.query) if chosen else ""
     return f"the sentences that best match it {missing}" if missing else ""
 
 
