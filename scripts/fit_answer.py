@@ -154,7 +154,7 @@ def companion_cases(items) -> list[tuple[str, np.ndarray, np.ndarray, list[bool]
     for name, _, _, request, item in items:
         ranked = extractive.candidates(request)
         labels = labels_of(item, ranked)
-        others = ranked[1:extractive.COMPANIONS_WEIGHED]
+        others = extractive.companion_pool(ranked)
         rows = [extractive.companion_row(ranked[0], other, request.question) for other in others]
         follows = [other.rank == ranked[0].rank and other.index == ranked[0].index + 1 for other in others]
         cases.append((name.split(":")[0], np.array(rows).reshape(len(others), len(extractive.COMPANION_FEATURES)),
@@ -186,6 +186,9 @@ def covered(cases, pick) -> float:
     return float(np.mean(held))
 
 
+NAMES = {1: "one companion", 2: "two companions"}
+
+
 def leave_one_set_out(cases, thresholds) -> dict[str, float]:
     """How often the best sentence or a companion holds the answer on each set, the model fitted
     on the others, with one companion and with two (`extractive.COMPANIONS_SHOWN`); beside it
@@ -206,8 +209,7 @@ def leave_one_set_out(cases, thresholds) -> dict[str, float]:
                         paired[t].append(max(chances) >= t)
                     return [i for i in likeliest if chances[i] >= t]
                 chosen[(t, shown)].extend(covered([c], pick) for c in test)
-    out = {f"companion >= {t:.2f}": float(np.mean(chosen[(t, 1)])) for t in thresholds}
-    out |= {f"two companions >= {t:.2f}": float(np.mean(chosen[(t, 2)])) for t in thresholds}
+    out = {f"{NAMES[n]} >= {t:.2f}": float(np.mean(chosen[(t, n)])) for n in (1, 2) for t in thresholds}
     out |= {f"two sentences at {t:.2f}": float(np.mean(v)) for t, v in paired.items()}
     out["best alone"] = covered(cases, lambda rows, follows: [])
     out["next sentence"] = covered(cases, lambda rows, follows: [follows.index(True)] if True in follows else [])
@@ -218,9 +220,17 @@ def leave_one_set_out(cases, thresholds) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=extractive.SCORER_FILE)
+    parser.add_argument("--companion-only", action="store_true",
+                        help="keep the sentence scorer in force and fit only the companion model")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         items = collect(Path(folder))
+    if not args.companion_only:
+        fit_sentence_scorer(items, args.out)
+    fit_companion_model(items, args.out.with_name(extractive.COMPANION_FILE.name))
+
+
+def fit_sentence_scorer(items, out: Path) -> None:
     hand, fitted = cross_validate(items)
     weights, bias = fit(items)
     print(f"\n{len(items)} items; top sentence holds the answer, 5-fold cross-validated: "
@@ -228,34 +238,37 @@ def main() -> None:
     for name, weight in zip(extractive.FEATURES, weights):
         print(f"  {name:<20} {weight:+.3f}")
     print(f"  {'bias':<20} {bias:+.3f}")
-    trained_on = [str(g) for g, _ in TRAINING]
-    args.out.write_text(json.dumps({
+    out.write_text(json.dumps({
         "features": list(extractive.FEATURES), "weights": [round(float(w), 4) for w in weights],
         "bias": round(bias, 4), "items": len(items), "cv_top1_hand_set": round(hand, 4),
-        "cv_top1_fitted": round(fitted, 4), "trained_on": trained_on,
+        "cv_top1_fitted": round(fitted, 4), "trained_on": [str(g) for g, _ in TRAINING],
     }, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}")
-
+    print(f"wrote {out}")
     extractive.SCORER = extractive.Scorer(weights, bias, logistic=True)
+
+
+def fit_companion_model(items, out: Path) -> None:
+    """The companion model and its threshold, on the candidates as the scorer in force ranks them."""
     cases = companion_cases(items)
     thresholds = [round(t, 2) for t in np.arange(0.0, 0.95, 0.1)]
     figures = leave_one_set_out(cases, thresholds)
     print("\nbest sentence or its companion holds the answer, leaving one set out:")
     for name, value in figures.items():
         print(f"  {name:<20} {value:.1%}")
-    most = max(figures[f"companion >= {t:.2f}"] for t in thresholds)
-    threshold = max(t for t in thresholds if figures[f"companion >= {t:.2f}"] >= most - COVERAGE_GIVEN_UP)
+    shown = NAMES[extractive.COMPANIONS_SHOWN]  # the threshold is chosen for as many as the answer shows
+    most = max(figures[f"{shown} >= {t:.2f}"] for t in thresholds)
+    threshold = max(t for t in thresholds if figures[f"{shown} >= {t:.2f}"] >= most - COVERAGE_GIVEN_UP)
     weights, bias = fit_companion(cases)
     for name, weight in zip(extractive.COMPANION_FEATURES, weights):
         print(f"  {name:<20} {weight:+.3f}")
     print(f"  {'bias':<20} {bias:+.3f}\n  threshold            {threshold:.2f}")
-    companion_out = args.out.with_name(extractive.COMPANION_FILE.name)
-    companion_out.write_text(json.dumps({
+    out.write_text(json.dumps({
         "features": list(extractive.COMPANION_FEATURES), "weights": [round(float(w), 4) for w in weights],
         "bias": round(bias, 4), "threshold": threshold, "items": len(cases),
-        "loso_covered": {name: round(value, 4) for name, value in figures.items()}, "trained_on": trained_on,
+        "loso_covered": {name: round(value, 4) for name, value in figures.items()},
+        "trained_on": [str(g) for g, _ in TRAINING],
     }, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {companion_out}")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -270,10 +270,19 @@ def companion_row(best: Candidate, other: Candidate, question: str) -> np.ndarra
     ])
 
 
+def companion_pool(ranked: list[Candidate]) -> list[Candidate]:
+    """The sentences weighed as the best one's companions: the best-scoring after it, and its own
+    neighbours however they score. "The default is 3000." says too little to score high alone,
+    yet it is what "--maxdepth VALUE: Adjust the maximum depth ..." leans on (corpus6, xsltproc)."""
+    best = ranked[0]
+    neighbours = [c for c in ranked[COMPANIONS_WEIGHED:] if c.rank == best.rank and abs(c.index - best.index) == 1]
+    return ranked[1:COMPANIONS_WEIGHED] + neighbours
+
+
 def companions(best: Candidate, ranked: list[Candidate], question: str) -> list[Candidate]:
     """The sentences to show beside the best one, likeliest first: up to `COMPANIONS_SHOWN` of the
     next-best candidates, each likely enough to hold what the best one leaves out."""
-    others = ranked[1:COMPANIONS_WEIGHED]
+    others = companion_pool(ranked)
     chances = [COMPANION.score(companion_row(best, other, question)) for other in others]
     likeliest = sorted(range(len(others)), key=lambda i: -chances[i])[:COMPANIONS_SHOWN]
     return [others[i] for i in likeliest if chances[i] >= COMPANION.threshold]
