@@ -93,6 +93,15 @@ def test_a_word_typed_short_is_held_by_the_word_it_abbreviates():
     assert unsupported("which tls key does the package use", hits) == "say nothing about tls key"
 
 
+def test_a_thing_that_names_the_kind_of_fact_is_held_by_a_statement_of_it():
+    """"how much memory" asks for hardware: "a single 80GB GPU" answers it without saying "memory";
+    a passage stating no hardware still does not."""
+    hits = [_hit("The 120B version of Foo can run on a single 80GB GPU.")]
+    assert unsupported("can the big foo model fit on one gpu, how much memory does it need", hits) == ""
+    plain = [_hit("The 120B version of Foo is the largest one.")]
+    assert unsupported("how much memory does the big foo model need", plain) == "say nothing about memory"
+
+
 def test_a_name_typed_in_lower_case_is_still_a_name_the_corpus_writes():
     """"what licence is llama 4 released under": the corpus writes "Llama", so the licence must
     stand beside Llama, not beside gpt-oss; typed with capitals, the question was refused already."""

@@ -229,8 +229,13 @@ ANSWER_TYPES = [
 @dataclass(frozen=True)
 class Kind:
     name: str
+    asks: re.Pattern  # how a question that asks for it looks
     states: re.Pattern  # how a sentence that states it looks
     weaker: tuple[re.Pattern, ...]  # a weaker form of it (a bare year for a date)
+
+    def named_by(self, phrase: str) -> bool:
+        """The phrase names this kind of fact: "memory" asks for hardware, which "80GB GPU" states."""
+        return bool(self.asks.search(phrase))
 
     def stated_in(self, text: str) -> float:
         """1 when the text states this kind of fact, 0.5 when only a weaker form, else 0."""
@@ -264,5 +269,5 @@ def wanted_kind(question: str) -> Kind | None:
     question = _analysed(question)
     for kind, asks, states, *weaker in ANSWER_TYPES:
         if asks.search(question):
-            return Kind(kind, states, tuple(weaker))
+            return Kind(kind, asks, states, tuple(weaker))
     return None
