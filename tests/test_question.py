@@ -35,6 +35,8 @@ def test_a_model_number_is_referred_to_by_its_variant_but_not_by_a_bare_digit():
     ("What does Groq charge for inference?", "inference"),
     # typed without the apostrophe, as users do: the same question
     ("whats the context window of gpt-oss-120b", "context window"),
+    # a person asked for by role: the role is what a passage must name
+    ("who is the ceo of openai", "ceo"),
 ])
 def test_the_thing_asked_about(question, phrase):
     assert phrase in [a.phrase for a in asked_about(question)]

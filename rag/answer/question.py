@@ -115,7 +115,7 @@ ASKED_ABOUT = [
     # how much electricity; not "how much cheaper/more" (a comparison) nor "how much does"
     re.compile(rf"\bhow much\s+(?!(?:more|less|{_AUX})\b)(?![\w-]+er\b)([\w-]+)", re.I),
     re.compile(rf"\b(?!{_NOT_POSSESSIVE}['’]s)\w+['’]s\s+([\w-]+)", re.I),  # Llama 4's context window
-    re.compile(r"\b(?:what|which)(?:['’]s|\s+is|\s+are|\s+was|\s+were)\s+the\s+((?:[\w-]+\s+){0,2}?[\w-]+)\s+of\b", re.I),
+    re.compile(r"\b(?:what|which|who)(?:['’]s|\s+is|\s+are|\s+was|\s+were)\s+the\s+((?:[\w-]+\s+){0,2}?[\w-]+)\s+of\b", re.I),
     # what programming language is ..., which datasets was ..., what kind of profit model did ...
     re.compile(rf"\b(?:what|which)\s+(?:(?:kind|type|sort)s?\s+of\s+)?((?:[\w-]+\s+){{0,2}}?[\w-]+)\s+{_AUX}\b", re.I),
     # the purpose of a price: "cost to train", "spend on hardware", "charge for inference"
