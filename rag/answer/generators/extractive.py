@@ -1,11 +1,12 @@
 """The extractive generator: the embedded default, deterministic and CPU-only.
 
-It answers with the sentence of the retrieved passages that best answers the question and the
-sentence it leans on, each followed by the label of its passage, and leads a yes/no question with
+It answers with the sentence of the retrieved passages that best answers the question and up to
+two companions (the sentences likeliest to hold what it leaves out, most often the one it leans
+on), in reading order, each followed by the label of its passage, and leads a yes/no question with
 "Yes." or "No.". A sentence's score is a logistic model over `FEATURES` (dense similarity of
 precomputed sentence vectors, rare-word overlap, the passage's rank and section, whether it states
-the kind of fact asked for, and what counts against it); the companion shown beside the best one is
-chosen by a second logistic model over `COMPANION_FEATURES`. Both are fitted on the dev eval sets by
+the kind of fact asked for, and what counts against it); the companions shown beside the best one
+are chosen by a second logistic model over `COMPANION_FEATURES`. Both are fitted on the dev eval sets by
 scripts/fit_answer.py (sentence_scorer.json, companion_scorer.json). It never writes a word that
 is not in a passage, so its citations and figures verify by construction.
 """
