@@ -94,8 +94,11 @@ def test_ask_prints_the_answer_and_its_sources(workdir):
     result = rag(*hashing("ask", "How long do solar panels last?"), cwd=workdir)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
-    assert "25 to 30 years" in lines[0] and lines[0].endswith("[A]")
+    # the answer first (the FAQ's sentence, cited; a companion may follow it), then each source cited
+    assert "25 to 30 years before their output drops noticeably. [A]" in lines[0]
     assert "[A] solar.md › Frequently Asked Questions › How long do solar panels last?" in lines
+    for label in set(re.findall(r"\[([A-Z])\]", lines[0])):
+        assert any(line.startswith(f"[{label}] solar.md") for line in lines[1:]), lines
 
 
 def test_ask_builds_the_index_when_there_is_none(fresh):
