@@ -143,7 +143,7 @@ class Asked:
     def held_in(self, terms: Collection[str]) -> bool:
         """The word stands in `terms`, or, typed short, as the start of a longer word there: "func",
         "arch", "cert" and "max" for "function", "architecture", "certificate" and "maximum"."""
-        if self.word & set(terms):
+        if any(w in terms for w in self.word):
             return True
         short = [w for w in self.word if len(w) <= ABBREVIATION_MAX_CHARS]
         return any(t.startswith(w) and len(t) > len(w) + 1 for t in terms for w in short)

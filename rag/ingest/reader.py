@@ -1,6 +1,7 @@
 """Reading the corpus folder: which files become `Document`s, and why the others are skipped.
 
-Markdown and plain text keep the file's text (spans map into it); HTML becomes extracted text
+Markdown and plain text keep the file's text (spans map into it; a configuration file's comment
+marks read as spaces, one for one, `plaintext.uncommented`); HTML becomes extracted text
 (`rag.ingest.html`), and so does reStructuredText, rendered to HTML first
 (`rag.ingest.restructured`). Nothing outside the corpus folder is opened: links leaving it, hidden
 entries and special files are skipped with a reason that the index report and manifest keep.
