@@ -231,6 +231,7 @@ def main() -> None:
 
 
 def fit_sentence_scorer(items, out: Path) -> None:
+    """The sentence scorer, cross-validated against the hand-set constants, then put in force."""
     hand, fitted = cross_validate(items)
     weights, bias = fit(items)
     print(f"\n{len(items)} items; top sentence holds the answer, 5-fold cross-validated: "

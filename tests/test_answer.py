@@ -303,6 +303,7 @@ def test_two_companions_at_most_are_shown_in_reading_order(monkeypatch):
 
     from rag.answer.generators import extractive
     from rag.answer.generators.base import Request
+    from rag.records import Chunk, Hit, Passage
 
     ranked = [_candidate("Best sentence.", 1, 0, 0.9), _candidate("Second.", 0, 2, 0.8),
               _candidate("Third.", 0, 1, 0.7), _candidate("Fourth.", 2, 0, 0.6)]
@@ -310,8 +311,6 @@ def test_two_companions_at_most_are_shown_in_reading_order(monkeypatch):
     weights = np.zeros(len(extractive.COMPANION_FEATURES))
     weights[extractive.COMPANION_FEATURES.index("score")] = 10.0
     monkeypatch.setattr(extractive, "COMPANION", extractive.Scorer(weights, -6.5, logistic=True, threshold=0.5))
-    from rag.records import Chunk, Hit, Passage
-
     passages = tuple(Passage(label, Hit(Chunk(label, "a.md", "S", "text", 0, 4), 1.0)) for label in "ABC")
     request = Request("what is it", "what is it", passages, (), None, {}, threading.Event())
     chosen = extractive.choose(ranked, request)
