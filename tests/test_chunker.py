@@ -305,3 +305,6 @@ def test_the_words_searched_name_the_document():
 
     clause = Chunk("id", "licences/apache-license_2.0.txt", "1. Definitions.", '"Legal Entity" shall mean ...', 0, 29)
     assert set(lexical.terms("apache license 2.0 legal entity definitions")) <= set(chunk_terms(clause))
+    # a dot between letters parts the name's words; one between digits stays a version's
+    notes = Chunk("id", "postgresql-common-README.Debian.txt", "SSL", "uses the snakeoil certificate", 0, 29)
+    assert "debian" in chunk_terms(notes)

@@ -33,8 +33,9 @@ from rag.records import Chunk
 # capitals is prose; 16: a button inside an HTML <pre> is no code; 17: a Markdown heading is its
 # visible text (no link targets, badges or tags); 18: the title is a page's <title> or the first "# "
 # heading; 19: an HTML heading's "__init__" or "*args" is literal text; 20: a configuration file's
-# comment marks are spaces and its settings code; 21: a no-break space is a space when unwrapping
-CHUNKER_VERSION = 21
+# comment marks are spaces and its settings code; 21: a no-break space is a space when unwrapping;
+# 22: a file name's dot between letters parts words ("README.Debian")
+CHUNKER_VERSION = 22
 
 
 @dataclass

@@ -259,5 +259,6 @@ def search_text(chunk: Chunk) -> str:
 
 
 def document_words(source: str) -> str:
-    """A file's name as words ("apache-license-2.0.txt" -> "apache license 2.0")."""
-    return re.sub(r"[-_]+", " ", PurePosixPath(source).stem)
+    """A file's name as words ("apache-license-2.0.txt" -> "apache license 2.0", "README.Debian.txt"
+    -> "README Debian": a dot between letters parts words, one between digits is a version's)."""
+    return re.sub(r"[-_]+|(?<=[A-Za-z])\.(?=[A-Za-z])", " ", PurePosixPath(source).stem)
