@@ -97,8 +97,9 @@ def unsupported(question: str, hits: Sequence[Hit], vocabulary: Collection[str] 
     for a in asked:
         # a thing that names the kind of fact asked is held by a statement of that kind: "how much
         # memory" by "a single 80GB GPU" (refused three times on the article sets)
+        stated_kind = kind if kind is not None and kind.named_by(a.phrase) else None
         units = [(text, terms) for text, terms in units
-                 if a.held_in(terms) or (kind is not None and kind.named_by(a.phrase) and kind.stated_in(text) == 1.0)]
+                 if a.held_in(terms) or (stated_kind is not None and stated_kind.stated_in(text) == 1.0)]
         if not units:
             return f"say nothing about {a.phrase}" + _beside(given)
     if kind is None or kind.name not in CHECKED_KINDS or not asks_value(query):

@@ -239,8 +239,8 @@ def _depth(number: str) -> int:
 
 def document(source: str, text: str) -> Document:
     """A Document whose blocks carry the heading path the text shows; the title is the file name."""
-    settings_file = uncommented(text)
-    text = settings_file or text
+    configuration = uncommented(text)  # a configuration file's text, its comment marks as spaces
+    text = configuration if configuration is not None else text
     title = Path(source).stem
     path: list[str] = [title]
     blocks: list[Block] = []
@@ -266,7 +266,7 @@ def document(source: str, text: str) -> Document:
         deep = indent >= usual + CODE_INDENT
         indented_title = deep and reads_as_title(paragraph)
         if (deep and not indented_title and not reads_as_prose(paragraph)) \
-                or (settings_file and _SETTING.search(paragraph)):
+                or (configuration is not None and _SETTING.search(paragraph)):
             blocks.append(Block(tuple(p for p in path if p), start, end, "code"))
             alone = None
             continue

@@ -1,0 +1,126 @@
+"""Reading the documents a tool installs (issue 11): an Info manual by its chapters and options
+without its navigation, a man page by its sections and keywords, and a configuration sample of
+commented-out defaults by its comments and its settings."""
+
+from __future__ import annotations
+
+from tests.reading import ask_one_file, chunks_of, sentences_by_section
+
+
+INFO_MANUAL = """\
+This is tool.info, produced by makeinfo version 6.8 from tool.texi.
+
+INFO-DIR-SECTION Individual utilities
+START-INFO-DIR-ENTRY
+* tool: (tool).                 Compress files.
+END-INFO-DIR-ENTRY
+
+\x1f
+File: tool.info,  Node: Top,  Next: Overview,  Up: (dir)
+
+* Menu:
+
+* Overview::            Preliminary information.
+* Invoking tool::       How to run 'tool'.
+
+\x1f
+File: tool.info,  Node: Invoking tool,  Next: Overview,  Prev: Top,  Up: Top
+
+3 Invoking 'tool'
+*****************
+
+The format for running the 'tool' program is described here.
+
+'--force'
+'-f'
+     Force compression even if the file has multiple links or the
+     compressed file already exists.
+
+'--rsyncable'
+     Make an rsync-friendly archive.  This option is ignored when
+     decompressing.
+"""
+
+MAN_PAGE = """\
+WIDGET.CONF(5)              File Formats Manual             WIDGET.CONF(5)
+
+NAME
+       widget.conf - configuration file for widgetd(8)
+
+DESCRIPTION
+       The file /etc/widget.conf holds one option = value pair per line.
+       Double or single quotes are allowed around the value, as is
+       whitespace around the equals sign.
+
+       Comment lines must have a hash sign (#) in the first column, and
+       blank lines are ignored.  The valid configuration options are:
+
+       DIR_MODE
+              The permissions mode for the directories widgetd creates.
+              Defaults to 0700.
+
+       DHOME  The directory in which new widget homes should be created.
+              Defaults to /srv/widgets.
+
+widgetd 3.1                      2023-01-08                 WIDGET.CONF(5)
+"""
+
+
+def test_an_info_manual_reads_its_chapters_and_options_not_its_navigation(tmp_path):
+    """An Info file's node lines, menus and directory entry are navigation, not passages; a
+    chapter underlined with stars is a heading, and each option heads what it does, its name kept
+    in the sentence so that "which option forces ..." finds it."""
+    document = (tmp_path / "tool.info.txt")
+    _, chunks = chunks_of(tmp_path, document.name, INFO_MANUAL.replace("\x1f\n", "\n"))
+    sections = sentences_by_section(chunks)
+    text = " ".join(piece.text for piece in chunks)
+    assert "Node:" not in text and "Menu:" not in text and "INFO-DIR" not in text, text
+    assert not any("Node:" in s for s in sections), sorted(sections)
+    force = next(s for s in sections if "--force" in s)
+    assert force.startswith("3 Invoking 'tool'"), force
+    assert any("Force compression even if" in s and "'-f'" in s for s in sections[force]), sections[force]
+    assert any(s.endswith("'--rsyncable'") for s in sections), sorted(sections)
+
+
+def test_a_man_page_reads_its_sections_and_keywords_as_headings(tmp_path):
+    """A man page's upper-case sections and the keywords over their indented descriptions (also
+    "DHOME  The directory ..." with the description aligned after it) are headings; its running
+    header and footer are no passage."""
+    _, chunks = chunks_of(tmp_path, "widget.conf.5.txt", MAN_PAGE)
+    sections = sentences_by_section(chunks)
+    assert sections["NAME"] == ["widget.conf - configuration file for widgetd(8)"], sections
+    assert any("Defaults to 0700." in s for s in sections["DESCRIPTION › DIR_MODE"]), sorted(sections)
+    assert any("Defaults to /srv/widgets." in s for s in sections["DESCRIPTION › DHOME"]), sorted(sections)
+    assert not any("File Formats Manual" in piece.text or "2023-01-08" in piece.text for piece in chunks)
+
+
+SETTINGS_SAMPLE = """\
+# -----------------------------
+# Server configuration file
+# -----------------------------
+#
+# The commented-out settings shown in this file represent the default values.
+# Re-commenting a setting is NOT sufficient to revert it to the default value;
+# you need to reload the server.
+
+#------------------------------------------------------------------------------
+# CONNECTIONS
+#------------------------------------------------------------------------------
+
+#listen_addresses = 'localhost'\t\t# what IP address(es) to listen on;
+#port = 5432\t\t\t\t# (change requires restart)
+#max_connections = 100\t\t\t# (change requires restart)
+"""
+
+
+def test_a_configuration_file_of_commented_defaults_quotes_its_settings_and_comments(tmp_path):
+    _, chunks = chunks_of(tmp_path, "server.conf.sample.txt", SETTINGS_SAMPLE)
+    sections = sentences_by_section(chunks)
+    assert "max_connections = 100 # (change requires restart)" in sections["CONNECTIONS"], \
+        "each setting is a line of its own, quoted without its comment mark"
+    assert "Re-commenting a setting is NOT sufficient to revert it to the default value; " \
+           "you need to reload the server." in sections["Server configuration file"], \
+        "a comment wrapped over lines is one sentence"
+    answer = ask_one_file(tmp_path, "server.conf.sample.txt", SETTINGS_SAMPLE,
+                          "what is the default max_connections")
+    assert "max_connections = 100" in answer.text
