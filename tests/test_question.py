@@ -88,6 +88,17 @@ def test_the_kind_of_fact_wanted(question, kind):
     assert wanted_kind(question).name == kind
 
 
+def test_a_default_or_a_bound_is_stated_beside_a_word_that_says_so():
+    """"The maximum is 12." answers "whats the max width ..."; the option's definition does not."""
+    bound = wanted_kind("whats the max width you can set foldcolumn to")
+    assert bound.name == "setting"
+    assert bound.stated_in("The maximum is 12.") == 1.0
+    assert bound.stated_in("'foldcolumn' is a number, which sets the width of the column.") == 0.0
+    default = wanted_kind("default keyseq-timeout in readline, in milliseconds")
+    assert default.stated_in("Defaults to 100 msec.") == default.stated_in("The default value is '500'.") == 1.0
+    assert default.stated_in("If unset, the built-in default is used.") == 0.5  # says so, gives no value
+
+
 def test_a_count_may_be_written_in_words():
     assert wanted_kind("How many countries?").stated_in("It flows through ten countries.") == 1.0
 

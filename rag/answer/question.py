@@ -223,6 +223,13 @@ ANSWER_TYPES = [
      re.compile(r"(?<![\w(.])\d+(?:[.,]\d+)*(?:[kKmMbB]\b)?(?![\w)])|"
                 r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
                 r"hundreds?|thousands?|millions?|billions?|dozens?)\b", re.I)),
+    # "default keyseq-timeout in readline", "whats the max width of foldcolumn": a setting's default
+    # or bound is stated beside a word that says so ("Defaults to 100 msec.", "The maximum is 12.")
+    ("setting", re.compile(r"\b(defaults?|out of the box|max|maximum|min|minimum|limits?|usual|normally|"
+                           r"built-in|initial|initially)\b", re.I),
+     re.compile(r"^(?=.*\b(?:defaults?|defaulting|maximum|minimum|max|min|limit(?:ed|s)?|normally|initially|at most|"
+                r"at least|up to)\b)(?=.*(?:\d|[\'\"`‘“]\w))", re.I | re.S),
+     re.compile(r"\b(?:defaults?|maximum|minimum|limit(?:ed|s)?|normally)\b", re.I)),
 ]
 
 
