@@ -99,6 +99,17 @@ def test_a_default_or_a_bound_is_stated_beside_a_word_that_says_so():
     assert default.stated_in("If unset, the built-in default is used.") == 0.5  # says so, gives no value
 
 
+def test_where_a_thing_is_kept_is_answered_by_a_path_or_a_file_name():
+    """"in a file called .ninja_log" answers "where does ninja keep the log"; "external servers" is
+    no path, and "where does my data get processed" asks for none."""
+    where = wanted_kind("where does ninja keep the log of the commands it ran")
+    assert where.name == "path" and wanted_kind("which file lists the trigger interests").name == "path"
+    assert where.stated_in("The log file is kept in the build root in a file called .ninja_log.") == 1.0
+    assert where.stated_in("Save to user directory (~/.bm25s/indices/)") == 1.0
+    assert where.stated_in("Data is processed on external servers.") == 0.0
+    assert wanted_kind("where does my data actually get processed") is None
+
+
 def test_a_count_may_be_written_in_words():
     assert wanted_kind("How many countries?").stated_in("It flows through ten countries.") == 1.0
 

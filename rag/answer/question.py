@@ -211,6 +211,13 @@ ANSWER_TYPES = [
                          r"^\s*how much (is|are|was|were)\b", re.I),
      re.compile(r"\$\s?\d|\bfree\b", re.I)),
     ("hardware", re.compile(r"\b(hardware|gpu|gpus|memory|vram|run on)\b", re.I), re.compile(r"\b\d+\s?gb\b|\bgpu\b", re.I)),
+    # "where does ninja keep the log", "which file lists the trigger interests": a path or a file
+    # name answers it ("in a file called .ninja_log", "/var/lib/dpkg/triggers/File")
+    ("path", re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+)?(?:files?|paths?|director(?:y|ies)|folders?|dir)\b|"
+                        r"^(?>.*?\bwhere\b).*\b(?:store[sd]?|keeps?|kept|saved?|saves|puts?|stash(?:es)?|look(?:s)?|"
+                        r"writes?|written|lives?|located|installed|cached|defined|end up)\b", re.I | re.S),
+     re.compile(r"(?:^|[\s(\"'`‘“=])(?:~|\.{1,2}|\$\w+)?/[\w.$-]|\b[\w-]+\.[a-z][a-z0-9_]{1,5}\b|"
+                r"(?<![\w.])\.[a-z][\w.-]{2,}")),
     # "how do i make time write to a file", "the command to list the spinners": a command line or
     # an option answers it ("-o file, --output=file: ...", "python -m rich.spinner").
     ("command", re.compile(r"^\s*how (?:do|can|should|would) (?:i|you|we|one)\b|^\s*how to\b|"
