@@ -5,7 +5,8 @@ and for answerable items `expect` (groups of alternatives, every group must appe
 a flat list of strings is one group), `claims` (markers the answer must show) and `evidence` (a
 phrase a cited passage, with its section label, must contain). Optional `kind` (answerable, follow-up, near-miss,
 off-topic) and `split` (train, heldout) give the per-kind and per-split scores. Text is compared
-lowercased with runs of whitespace as one space, so hard-wrapped documents match.
+lowercased with runs of whitespace as one space, so hard-wrapped documents match, and evidence
+without inline markup (backticks, asterisks, brackets, link targets), as a passage reads.
 Items run through `Assistant.answer`, the same path as `rag ask`.
 """
 
@@ -48,6 +49,17 @@ def normalised(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
+_LINK = re.compile(r"\[([^\]]*)\]\([^)\s]*\)|\s*<https?://[^>\s]*>`?_*")
+_MARKS = re.compile(r"[`*\[\]]")
+
+
+def markup_free(text: str) -> str:
+    """`normalised`, without inline markup: an evidence phrase copied from a document's source
+    ("Defaults to ``text/plain``.", "`YAML <https://yaml.org>`_") still matches the passage as
+    read, which shows reStructuredText's literals and links as their text."""
+    return normalised(_MARKS.sub("", _LINK.sub(lambda m: m.group(1) or "", text)))
+
+
 def expect_groups(item: dict[str, Any]) -> list[list[str]]:
     """`expect` as groups of alternatives: a flat list of strings is one group (any of them)."""
     expect = item.get("expect") or []
@@ -81,8 +93,8 @@ def judge_item(item: dict[str, Any], answer: Answer) -> dict[str, Any]:
     expect_ok = all(any(normalised(alt) in text for alt in group) for group in expect_groups(item))
     result["correct"] = not answer.refused and expect_ok
     result["claims_ok"] = all(marker in answer.text for marker in item.get("claims", []))
-    evidence = normalised(item.get("evidence") or "")
-    result["evidence_ok"] = bool(evidence) and any(evidence in normalised(shown_passage(c.chunk)) for c in answer.citations)
+    evidence = markup_free(item.get("evidence") or "")
+    result["evidence_ok"] = bool(evidence) and any(evidence in markup_free(shown_passage(c.chunk)) for c in answer.citations)
     return result
 
 
@@ -94,9 +106,9 @@ def shown_passage(chunk: Chunk) -> str:
 
 def rank_of_evidence(texts: Sequence[str], evidence: str) -> int | None:
     """1-based rank of the first text holding the evidence phrase, or None."""
-    wanted = normalised(evidence)
+    wanted = markup_free(evidence)
     for rank, text in enumerate(texts, 1):
-        if wanted in normalised(text):
+        if wanted in markup_free(text):
             return rank
     return None
 
