@@ -1,9 +1,10 @@
 """Reading the documents a tool installs (issue 11): an Info manual by its chapters and options
 without its navigation, a man page by its sections and keywords, and a configuration sample of
-commented-out defaults by its comments and its settings."""
+commented-out defaults by its comments and its settings; a table drawn with pipes cell by cell."""
 
 from __future__ import annotations
 
+from rag.ingest.chunker import readable_sentences
 from tests.reading import ask_one_file, chunks_of, sentences_by_section
 
 
@@ -124,3 +125,42 @@ def test_a_configuration_file_of_commented_defaults_quotes_its_settings_and_comm
     answer = ask_one_file(tmp_path, "server.conf.sample.txt", SETTINGS_SAMPLE,
                           "what is the default max_connections")
     assert "max_connections = 100" in answer.text
+
+
+ORG_TABLE = """* Debug flags
+
+This table gives the flag values for the --debug option.
+
+|       | gpg     | gpgsm   | agent   |
+|-------+---------+---------+---------|
+|     1 | packet  | x509    |         |
+|     8 | filter  |         |         |
+|  1024 | ipc     | ipc     | ipc     |
+"""
+
+GRID_TABLE = """1.3.  Sections of the manual
+
+       The manual is split into sections, by the types of pages they contain.
+
+       +--------+------------------------------------------------------+
+       |Section |                   Section contents                   |
+       +--------+------------------------------------------------------+
+       |   1    | user executable programs or shell commands           |
+       |   2    | system calls (functions provided by the kernel)      |
+       +--------+------------------------------------------------------+
+"""
+
+
+def test_a_table_drawn_in_plain_text_reads_cell_by_cell_under_its_headers(tmp_path):
+    """An org-mode table of debug flags and a man page's grid of sections are tables: each cell is
+    read with its column's header and its row's label, and an empty cell leaves the ones after it
+    under their own headers."""
+    _, chunks = chunks_of(tmp_path, "DETAILS.txt", ORG_TABLE)
+    [table] = [c for c in chunks if c.kind == "table"]
+    cells = readable_sentences(table)
+    assert "gpg, 1024: ipc" in cells and "agent, 1024: ipc" in cells
+    assert "gpg, 8: filter" in cells and not any(c.startswith("gpgsm, 8") for c in cells)
+    assert "gpgsm, 1: x509" in cells
+    _, chunks = chunks_of(tmp_path, "man-db.txt", GRID_TABLE)
+    [table] = [c for c in chunks if c.kind == "table"]
+    assert "Section contents, 2: system calls (functions provided by the kernel)" in readable_sentences(table)

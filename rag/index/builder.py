@@ -34,8 +34,9 @@ from rag.records import Chunk
 # visible text (no link targets, badges or tags); 18: the title is a page's <title> or the first "# "
 # heading; 19: an HTML heading's "__init__" or "*args" is literal text; 20: a configuration file's
 # comment marks are spaces and its settings code; 21: a no-break space is a space when unwrapping;
-# 22: a file name's dot between letters parts words ("README.Debian")
-CHUNKER_VERSION = 22
+# 22: a file name's dot between letters parts words ("README.Debian"); 23: a table drawn with pipes in
+# plain text is a table, and an empty cell keeps the cells after it under their headers
+CHUNKER_VERSION = 23
 
 
 @dataclass

@@ -40,7 +40,7 @@ def sentence_spans(text: str, kind: str) -> tuple[tuple[int, int], ...]:
     spans, position = [], 0
     for number, line in enumerate(sentences.lines_of(text)):
         if number >= 2:  # skip the header row and the |---| separator
-            spans.extend(sentences.table_cells(line.rstrip("\n"), position)[1:])
+            spans.extend(cell for cell in sentences.table_cells(line.rstrip("\n"), position)[1:] if cell)
         position += len(line)
     return tuple(spans)
 
@@ -242,14 +242,19 @@ def table_columns(chunk: Chunk) -> tuple[str, ...]:
 def _table_cells(chunk: Chunk) -> list[tuple[int, str]]:
     """(column, readable cell) for each body cell of a pipe table, row by row."""
     lines = chunk.text.splitlines()
-    header = [lines[0][a:b] for a, b in sentences.table_cells(lines[0])] if lines else []
+    header = _cell_texts(lines[0]) if lines else []
     readable = []
     for line in lines[2:]:
-        cells = [line[a:b] for a, b in sentences.table_cells(line)]
+        cells = _cell_texts(line)
         for column, cell in enumerate(cells[1:], start=1):
-            heading = header[column] if column < len(header) else ""
-            readable.append((column, plain(f"{heading}, {cells[0]}: {cell}")))
+            if cell:
+                heading = header[column] if column < len(header) else ""
+                readable.append((column, plain(f"{heading}, {cells[0]}: {cell}")))
     return readable
+
+
+def _cell_texts(line: str) -> list[str]:
+    return [line[span[0]:span[1]] if span else "" for span in sentences.table_cells(line)]
 
 
 def search_text(chunk: Chunk) -> str:

@@ -16,7 +16,8 @@ paragraph indented deeper than the text around it is code (a command line, an ex
 it reads as prose (body text, never a heading) or as a title of plain words (a heading). A
 one-line "* item" next to another "* " paragraph is a list item, unless deeper "** " items follow
 it (then it heads them); an unmarked short line indented under a "** " heading is a line of its
-body, and an Emacs mode line is skipped.
+body, and an Emacs mode line is skipped. A paragraph drawn as a table (pipes, a rule under the
+header row: org-mode's, or a grid of "+----+" rules) is a table.
 
 A configuration file of commented-out defaults (postgresql.conf.sample: most lines open with "#")
 is read with its comment marks as spaces, one for one, so its comments unwrap as prose and its
@@ -187,6 +188,27 @@ def reads_as_title(paragraph: str) -> bool:
         and all(_PLAIN_WORD.fullmatch(word) for word in words)
 
 
+# A table drawn with pipes: its rows ("|  1024 | ipc | ipc |") and rules ("|------+-----|", a grid
+# table's "+--------+--------+")
+_TABLE_ROW = re.compile(r"[ \t]*\|.*\|[ \t\r]*")
+_TABLE_RULE = re.compile(r"[ \t]*[|+][-=:+| ]*[-=][-=:+| ]*[|+][ \t\r]*")
+
+
+def table_start(paragraph: str) -> int | None:
+    """Where a paragraph drawn as a table starts (its header row, under a grid table's top rule),
+    or None: every line a row or a rule, and a rule under the header row. An org-mode table of
+    debug flags or a man page's grid of sections then reads as a Markdown table does, each cell
+    with its column's header and its row's label ("gpg, 1024: ipc")."""
+    lines = paragraph.splitlines(keepends=True)
+    rules = [bool(_TABLE_RULE.fullmatch(line.rstrip("\n"))) for line in lines]
+    rows = [not rule and bool(_TABLE_ROW.fullmatch(line.rstrip("\n"))) for line, rule in zip(lines, rules)]
+    header = 1 if rules and rules[0] else 0
+    if len(lines) < header + 3 or not all(r or w for r, w in zip(rules, rows)) \
+            or not rows[header] or not rules[header + 1]:
+        return None
+    return sum(len(line) for line in lines[:header])
+
+
 def _indent(text: str, start: int) -> int:
     """Columns of indentation of the line holding `start`."""
     line_start = text.rfind("\n", 0, start) + 1
@@ -263,6 +285,11 @@ def document(source: str, text: str) -> Document:
         if node:  # a node line on the paragraph's first line: the text starts after it
             start += node.end()
             paragraph = text[start:end]
+        table = table_start(paragraph)
+        if table is not None:
+            blocks.append(Block(tuple(p for p in path if p), start + table, end, "table"))
+            alone = None
+            continue
         deep = indent >= usual + CODE_INDENT
         indented_title = deep and reads_as_title(paragraph)
         if (deep and not indented_title and not reads_as_prose(paragraph)) \

@@ -105,12 +105,20 @@ def code_lines(text: str, offset: int = 0) -> list[tuple[int, int]]:
     return spans
 
 
-def table_cells(row: str, offset: int = 0) -> list[tuple[int, int]]:
-    """Spans of the cells of one pipe-table row (without the pipes and padding)."""
-    cells, position = [], 0
-    for part in row.split("|"):
+def table_cells(row: str, offset: int = 0) -> list[tuple[int, int] | None]:
+    """Spans of the cells of one pipe-table row (without the pipes and padding), in column order:
+    an empty cell is None, so the cells after it stay under their headers ("|     8 | filter |
+    |" has its "filter" in the second column). The edges outside the first and last pipe are no
+    cells."""
+    cells: list[tuple[int, int] | None] = []
+    parts = row.split("|")
+    position = 0
+    for number, part in enumerate(parts):
         stripped = part.strip()
         if stripped:
-            cells.append((offset + position + part.index(stripped), offset + position + part.index(stripped) + len(stripped)))
+            begin = offset + position + part.index(stripped)
+            cells.append((begin, begin + len(stripped)))
+        elif 0 < number < len(parts) - 1:
+            cells.append(None)
         position += len(part) + 1
     return cells
