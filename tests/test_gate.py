@@ -129,6 +129,18 @@ def test_a_date_must_stand_beside_the_name_asked_about():
     assert unsupported("When did GPT-4o come out?", hits) == "give no date for GPT-4o"
 
 
+def test_a_default_or_a_file_asked_for_must_stand_beside_the_name():
+    """"what port does uvicorn listen on by default" is refused where no passage about uvicorn
+    states a default; "which file does readline save history to" where none names a file."""
+    hits = [_hit("Uvicorn binds to a socket given with --host and --port."),
+            _hit("Gunicorn defaults to 8000 for its port.")]
+    assert unsupported("what port does Uvicorn listen on by default", hits) == "give no default or limit for Uvicorn"
+    assert unsupported("what port does Gunicorn use by default", hits) == ""
+    history = [_hit("Readline can keep the lines typed in a history file.")]
+    assert unsupported("which file does Readline save its history to", history) == "give no path for Readline"
+    assert unsupported("which file does Readline read", [_hit("Readline reads the file ~/.inputrc at startup.")]) == ""
+
+
 def test_a_closing_verb_the_corpus_uses_must_stand_beside_the_date():
     hits = [_hit("Acme was founded as a research lab."), _hit("Acme shipped its first model in May 2019.")]
     vocabulary = {t for h in hits for t in lexical.terms(h.chunk.text)}
