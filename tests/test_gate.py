@@ -141,6 +141,20 @@ def test_a_default_or_a_file_asked_for_must_stand_beside_the_name():
     assert unsupported("which file does Readline read", [_hit("Readline reads the file ~/.inputrc at startup.")]) == ""
 
 
+def test_a_version_must_stand_beside_what_it_versions():
+    """"which pyenv release first added nushell support" is not answered by a sentence that states
+    some other version; the product named by the file ("pyenv") and the question's form words
+    ("release", "first", "added") are not what is versioned."""
+    topic = set(lexical.terms("pyenv README"))
+    other = ["pyenv install 3.10.4", "Add these lines to your config.nu to put pyenv on your PATH."]
+    assert unstated("which pyenv release first added nushell support", other, topic=topic) == \
+        "state no version beside nushell"
+    held = ["Version 2.4.0: add support for nushell."]
+    assert unstated("which pyenv release first added nushell support", held, topic=topic) == ""
+    assert unstated("min python version for rich", ["Rich requires Python 3.8 or later."],
+                    topic=set(lexical.terms("rich README"))) == ""
+
+
 def test_a_closing_verb_the_corpus_uses_must_stand_beside_the_date():
     hits = [_hit("Acme was founded as a research lab."), _hit("Acme shipped its first model in May 2019.")]
     vocabulary = {t for h in hits for t in lexical.terms(h.chunk.text)}

@@ -29,7 +29,7 @@ _NAME = re.compile(r"(?<![\w-])([A-Z][\w.-]*[A-Z0-9][\w.-]*|[A-Z][a-z]+(?:-[\w]+
 _NO_APOSTROPHE = re.compile(r"\b(what|who|where|how|that|there)s\b", re.I)
 
 
-def _analysed(question: str) -> str:
+def analysed(question: str) -> str:
     """The part of a question the patterns read, with "whats" read as "what's"."""
     return _NO_APOSTROPHE.sub(r"\1's", question[:MAX_ANALYSED_CHARS])
 
@@ -153,7 +153,7 @@ def asked_about(question: str) -> list[Asked]:
     """Each thing the question's form shows it asks about, form words aside. A phrase that runs
     into a stop word has crossed into the clause ("what did Minh do" is no noun phrase), so it is
     dropped."""
-    question = _analysed(question)
+    question = analysed(question)
     found = []
     for pattern in ASKED_ABOUT:
         for match in pattern.finditer(question):
@@ -269,18 +269,18 @@ _QUESTION_WORD = re.compile(rf"\b(?:what|which|who|whom|whose|when|where|why|how
 def elliptical(question: str) -> bool:
     """A question with no question word of its own ("and GPT-4o?", "the open-weight ones?"): it
     asks what the turn before it asked."""
-    return not _QUESTION_WORD.search(_analysed(question))
+    return not _QUESTION_WORD.search(analysed(question))
 
 
 def asks_value(question: str) -> bool:
-    question = _analysed(question)
+    question = analysed(question)
     return bool(_ASKS_VALUE.search(question)) and not _COMPARES.search(question)
 
 
 @lru_cache(maxsize=1_024)  # the answerer asks once per candidate sentence
 def wanted_kind(question: str) -> Kind | None:
     """The kind of fact the question asks for (a date, a price...), if its form shows one."""
-    question = _analysed(question)
+    question = analysed(question)
     for kind, asks, states, *weaker in ANSWER_TYPES:
         if asks.search(question):
             return Kind(kind, asks, states, tuple(weaker))
