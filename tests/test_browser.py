@@ -333,7 +333,8 @@ def test_stop_ends_a_slow_stream(paced, tab):
     assert thought.is_visible()
     tab.shot("7-streaming")
     page.locator("#rag-question button[aria-label='Stop'], #rag-question .stop-button").first.click()
-    time.sleep(1.0)
+    # an answer cut short says so
+    page.locator("[data-testid='bot']").filter(has_text="(stopped)").first.wait_for(timeout=10_000)
     shown = tab.bot_answers().last.inner_text()
     time.sleep(1.5)
     assert tab.bot_answers().last.inner_text() == shown, "the answer stopped growing"

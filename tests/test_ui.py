@@ -169,6 +169,23 @@ def test_a_failing_answer_shows_the_error_in_the_chat(bot, monkeypatch):
     assert "rag-source" not in sources
 
 
+def test_an_answer_the_user_stopped_says_so_and_a_finished_one_does_not(bot):
+    """What the page runs after each answer (`mark_stopped`): the reply a stop cut short ends in
+    "(stopped)" and its reasoning stops saying "thinking…"; a finished answer and an error are
+    left as they are."""
+    session = ui_app.Session()
+    *_, (history, _, _, _) = respond(bot, WATTS, [], session)
+    assert ui_app.mark_stopped(history, session) == gr.skip()
+    cut = [{"role": "user", "content": WATTS},
+           {"role": "assistant", "content": "pondering", "metadata": {"title": "Thinking", "log": "thinking…"}},
+           {"role": "assistant", "content": [{"type": "text", "text": "A typical home panel"}]}]
+    marked = ui_app.mark_stopped(cut, ui_app.Session())
+    assert marked[-1]["content"] == f"A typical home panel {ui_app.STOPPED}"
+    assert marked[-2]["metadata"] == {"title": "Thinking", "status": "done"}
+    refused = [{"role": "user", "content": "x"}, {"role": "assistant", "content": "⚠️ The question is empty."}]
+    assert ui_app.mark_stopped(refused, ui_app.Session()) == gr.skip()
+
+
 def test_build_app_constructs_without_launching(bot):
     app = build_app(bot, run_build=lambda progress: None)
     assert isinstance(app, gr.Blocks)

@@ -99,7 +99,7 @@ def respond(bot: Assistant, message: str, history: list[dict[str, Any]],
     try:
         message = guard.check_question(message, limits)
     except guard.RequestRejected as why:
-        history.append({"role": "assistant", "content": f"⚠️ {why}"})
+        history.append({"role": "assistant", "content": f"{WARNING} {why}"})
         yield history, render.sources_html(None), "", gr.skip()
         return
     history = [*history, {"role": "user", "content": guard.inert_markdown(message)}]
@@ -135,10 +135,32 @@ def respond(bot: Assistant, message: str, history: list[dict[str, Any]],
                 last_update = now
                 yield history, gr.skip(), searched, gr.skip()
     except RagError as error:
-        history.append({"role": "assistant", "content": f"⚠️ {error}"})
+        history.append({"role": "assistant", "content": f"{WARNING} {error}"})
         yield history, render.sources_html(session.answers()), searched, generator
     finally:
         cancel.set()  # the user pressed stop or left: the generator ends its work promptly
+
+
+STOPPED = "*(stopped)*"
+WARNING = "⚠️"
+
+
+def mark_stopped(history: list[dict[str, Any]], session: Session) -> Any:
+    """The chat once the user pressed stop: an answer cut short says so, since it may end
+    mid-sentence and carries no citations yet. A finished answer (one `session` shows) is left
+    as it is, so a stop pressed just too late changes nothing."""
+    last = len(history) - 1
+    finished = {shown.message_index for shown in session.shown}
+    if last < 0 or history[last].get("role") != "assistant" or last in finished:
+        return gr.skip()
+    text = _text(history[last].get("content")) or ""
+    if text.startswith(WARNING):  # a refusal of the request itself, which ran to its end
+        return gr.skip()
+    marked = [*history[:last], {**history[last], "content": f"{text} {STOPPED}".strip()}]
+    thought = marked[last - 1] if last else {}
+    if (thought.get("metadata") or {}).get("log"):  # its "thinking…" would run on for ever
+        marked[last - 1] = {**thought, "metadata": {"title": "Thinking", "status": "done"}}
+    return marked
 
 
 def retry_cut(history: list[dict[str, Any]], index: int) -> tuple[str, list[dict[str, Any]]]:
@@ -316,8 +338,9 @@ def build_app(bot: Assistant, run_build: Callable | None = None, feedback_file: 
         picked = chat.example_select(example_step, None, [question, asked], queue=False, **private) \
             .then(chat_step, [asked, chat, session], answer_outputs, **streaming, **private)
         retried = chat.retry(retry_step, [chat, session], answer_outputs, **streaming, **private)
-        for running in (event, picked, retried):
+        for running in (event, picked, retried):  # after an answer, also one the user stopped
             running.then(exported, session, export, show_progress="hidden", **private)
+            running.then(mark_stopped, [chat, session], chat, show_progress="hidden", queue=False, **private)
         question.stop(None, None, None, cancels=[event, picked, retried])
 
         def liked(data: gr.LikeData, state: Session):
