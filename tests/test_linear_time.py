@@ -20,7 +20,7 @@ from rag.answer import citations, condense, gate, question
 from rag.answer.generators import extractive
 from rag.answer.generators.base import Turn
 from rag.index import lexical
-from rag.ingest import sentences
+from rag.ingest import plaintext, sentences
 
 pytestmark = pytest.mark.slow
 
@@ -34,6 +34,7 @@ PATTERNS = {
     "question words": "What is gpt-oss? Is it open source and how much does it cost? ",
     "no spaces": "x",
     "dots and figures": "1.5. $2,000.00 [1] [A] 25-30 ",
+    "dashes": "-",  # a table rule with no end: "|------...x" took quadratic time once
 }
 
 
@@ -55,6 +56,8 @@ FUNCTIONS: dict[str, Callable[[str], object]] = {
     "sentences.split": sentences.split,
     "sentences.split_lines": sentences.split_lines,
     "sentences.table_cells": sentences.table_cells,
+    "plaintext.table_start": lambda text: plaintext.table_start(f"|{text}x\n|{text}|\n+{text}+\n"),
+    "gate.unstated": lambda text: gate.unstated(text, [text], text, {"pyenv"}),
     "citations.split_answer": citations.split_answer,
     "citations.figures": citations.figures,
     "extractive.states_wanted_fact": lambda text: extractive.states_wanted_fact(text, "It costs $0.05 per token."),

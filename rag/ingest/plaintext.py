@@ -188,10 +188,21 @@ def reads_as_title(paragraph: str) -> bool:
         and all(_PLAIN_WORD.fullmatch(word) for word in words)
 
 
-# A table drawn with pipes: its rows ("|  1024 | ipc | ipc |") and rules ("|------+-----|", a grid
-# table's "+--------+--------+")
-_TABLE_ROW = re.compile(r"[ \t]*\|.*\|[ \t\r]*")
-_TABLE_RULE = re.compile(r"[ \t]*[|+][-=:+| ]*[-=][-=:+| ]*[|+][ \t\r]*")
+# A table drawn with pipes: its rules ("|------+-----|", a grid table's "+--------+--------+") and
+# its rows ("|  1024 | ipc | ipc |"). Read with string methods: a pattern with two runs of the same
+# characters took quadratic time on a long line of dashes.
+_RULE_CHARS = "-=:+| "
+
+
+def _is_rule(line: str) -> bool:
+    drawn = line.strip(" \t\r\n")
+    return len(drawn) > 1 and drawn[0] in "|+" and drawn[-1] in "|+" and not drawn.strip(_RULE_CHARS) \
+        and ("-" in drawn or "=" in drawn)
+
+
+def _is_row(line: str) -> bool:
+    drawn = line.strip(" \t\r\n")
+    return len(drawn) > 1 and drawn[0] == "|" and drawn[-1] == "|" and not _is_rule(line)
 
 
 def table_start(paragraph: str) -> int | None:
@@ -200,8 +211,8 @@ def table_start(paragraph: str) -> int | None:
     debug flags or a man page's grid of sections then reads as a Markdown table does, each cell
     with its column's header and its row's label ("gpg, 1024: ipc")."""
     lines = paragraph.splitlines(keepends=True)
-    rules = [bool(_TABLE_RULE.fullmatch(line.rstrip("\n"))) for line in lines]
-    rows = [not rule and bool(_TABLE_ROW.fullmatch(line.rstrip("\n"))) for line, rule in zip(lines, rules)]
+    rules = [_is_rule(line) for line in lines]
+    rows = [not rule and _is_row(line) for line, rule in zip(lines, rules)]
     header = 1 if rules and rules[0] else 0
     if len(lines) < header + 3 or not all(r or w for r, w in zip(rules, rows)) \
             or not rows[header] or not rules[header + 1]:
