@@ -216,7 +216,7 @@ ANSWER_TYPES = [
     ("path", re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+)?(?:files?|paths?|director(?:y|ies)|folders?|dir)\b|"
                         r"^(?>.*?\bwhere\b).*\b(?:store[sd]?|keeps?|kept|saved?|saves|puts?|stash(?:es)?|look(?:s)?|"
                         r"writes?|written|lives?|located|installed|cached|defined|end up)\b", re.I | re.S),
-     re.compile(r"(?:^|[\s(\"'`‘“=])(?:~|\.{1,2}|\$\w+)?/[\w.$-]|\b[\w-]+\.[a-z][a-z0-9_]{1,5}\b|"
+     re.compile(r"(?:^|[\s(\"'`‘“=])(?:~|\.{1,2}|\$\w+)?/[\w.$-]|(?<![\w-])[\w-]+\.[a-z][a-z0-9_]{1,5}\b|"
                 r"(?<![\w.])\.[a-z][\w.-]{2,}")),
     # "how do i make time write to a file", "the command to list the spinners": a command line or
     # an option answers it ("-o file, --output=file: ...", "python -m rich.spinner").
