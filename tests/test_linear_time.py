@@ -42,6 +42,12 @@ def text_of(pattern: str, size: int) -> str:
     return (PATTERNS[pattern] * (size // len(PATTERNS[pattern]) + 1))[:size]
 
 
+# one question for each kind of fact (`question.ANSWER_TYPES`)
+KIND_QUESTIONS = ["how many tokens a month pays off", "how many times cheaper", "when did it ship",
+                  "which version added it", "what share", "how long does it take", "what does it cost",
+                  "how much memory", "which file holds it", "how do i run it", "how many are there",
+                  "what is the default"]
+
 FUNCTIONS: dict[str, Callable[[str], object]] = {
     "question.names": question.names,
     "question.asked_about": question.asked_about,
@@ -62,6 +68,9 @@ FUNCTIONS: dict[str, Callable[[str], object]] = {
     "citations.figures": citations.figures,
     "extractive.states_wanted_fact": lambda text: extractive.states_wanted_fact(text, "It costs $0.05 per token."),
     "extractive.yes_no_lead": lambda text: extractive.yes_no_lead(text, "Yes, it is open source."),
+    # a sentence of a hostile document, read for each kind of fact a question may want
+    **{f"Kind.stated_in[{question.wanted_kind(asked).name}]": question.wanted_kind(asked).stated_in
+       for asked in KIND_QUESTIONS},
 }
 
 
