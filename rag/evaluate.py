@@ -94,7 +94,8 @@ def judge_item(item: dict[str, Any], answer: Answer) -> dict[str, Any]:
     result["correct"] = not answer.refused and expect_ok
     result["claims_ok"] = all(marker in answer.text for marker in item.get("claims", []))
     evidence = markup_free(item.get("evidence") or "")
-    result["evidence_ok"] = bool(evidence) and any(evidence in markup_free(shown_passage(c.chunk)) for c in answer.citations)
+    result["evidence_ok"] = bool(evidence) and any(evidence in markup_free(shown_passage(c.chunk))
+                                                   for c in answer.citations)
     return result
 
 

@@ -8,10 +8,10 @@ Three tests on what `search` already returned:
   "GPT-6") that appears nowhere in the corpus: "What does gpt-oss-20B cost on AWS?" is refused;
 - what the question's form shows it asks for (`rag.answer.question`: the thing asked about, such as
   "how many parameters" or "what programming language", and the kind of fact, such as a date, a
-  price, a default or a path) must stand in one passage, or one column of a table, together with the names the question
-  gives. A near-miss, on topic but asking a fact the corpus lacks, is refused rather than answered
-  with a neighbouring figure: a price beside "GPT-5" is no answer to "How much did it cost to
-  train GPT-5?".
+  price, a default or a path) must stand in one passage, or one column of a table, together with
+  the names the question gives. A near-miss, on topic but asking a fact the corpus lacks, is
+  refused rather than answered with a neighbouring figure: a price beside "GPT-5" is no answer to
+  "How much did it cost to train GPT-5?".
 
 A fourth test reads the answer itself: the extractive answerer asks `unstated` whether the
 sentences it would show state the version, date or token volume asked for, since a passage that

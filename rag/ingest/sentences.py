@@ -106,10 +106,9 @@ def code_lines(text: str, offset: int = 0) -> list[tuple[int, int]]:
 
 
 def table_cells(row: str, offset: int = 0) -> list[tuple[int, int] | None]:
-    """Spans of the cells of one pipe-table row (without the pipes and padding), in column order:
-    an empty cell is None, so the cells after it stay under their headers ("|     8 | filter |
-    |" has its "filter" in the second column). The edges outside the first and last pipe are no
-    cells."""
+    """Spans of the cells of one pipe-table row (without the pipes and padding), in column order.
+    An empty cell is None, so the cells after it stay under their headers: "| 8 | | filter |" has
+    its "filter" in the third column. What lies outside the first and last pipe is no cell."""
     cells: list[tuple[int, int] | None] = []
     parts = row.split("|")
     position = 0

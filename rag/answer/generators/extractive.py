@@ -26,7 +26,8 @@ from rag.answer import gate
 from rag.answer.generators.base import Generator, Request
 from rag.answer.question import wanted_kind
 from rag.index import lexical
-from rag.ingest.chunker import SECTION_SEPARATOR, code_sentences, document_words, list_item_sentences, readable_sentences
+from rag.ingest.chunker import (SECTION_SEPARATOR, code_sentences, document_words, list_item_sentences,
+                                readable_sentences)
 from rag.records import Declined, Passage, Thinking, Token
 
 PASSAGES_READ = 5  # sentences come from the best five passages only
