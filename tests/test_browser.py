@@ -237,6 +237,32 @@ def test_citations_lead_to_their_passages_also_for_an_earlier_answer(served, hom
     assert "400 watts" in items[0]["answer"] and items[0]["generator"] == "extractive"
 
 
+def test_a_page_reload_keeps_the_conversation_and_clearing_forgets_it(served, tab):
+    page = tab.page
+    tab.open(served)
+    tab.ask(WATTS)
+    page.locator("[data-testid='bot'] .rag-cite").first.wait_for(timeout=60_000)
+    answer = tab.bot_answers().last.inner_text()
+    page.wait_for_timeout(500)  # the browser keeps the conversation once the answer is complete
+    page.reload(wait_until="load")
+    tab.box.wait_for(timeout=60_000)
+    page.locator("[data-testid='user']").filter(has_text=WATTS).wait_for(timeout=10_000)
+    assert "400 watts" in tab.bot_answers().last.inner_text() and "400 watts" in answer
+    assert page.locator("[data-testid='bot'] .rag-cite").count() == 0, "no chip points at passages no longer shown"
+    assert "sources of its answers were not" in page.locator("#rag-sources").inner_text()
+    tab.ask("How long do solar panels last?")  # the conversation goes on; the new answer's chips work
+    page.locator("[data-testid='bot'] .rag-cite").first.wait_for(timeout=60_000)
+    page.locator("[data-testid='bot'] .rag-cite").first.click()
+    assert passage(page, 1, "A").is_visible()
+    tab.shot("10-reloaded")
+    page.locator("#rag-chat button[aria-label='Clear']").first.click()
+    page.wait_for_timeout(500)
+    page.reload(wait_until="load")
+    tab.box.wait_for(timeout=60_000)
+    page.wait_for_timeout(1000)
+    assert tab.bot_answers().count() == 0, "a cleared conversation stays cleared"
+
+
 def test_phone_width_needs_no_sideways_scrolling(served, browser):
     for dark in (False, True):
         phone = Tab(browser, width=390, height=844, dark=dark)

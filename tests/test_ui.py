@@ -18,7 +18,7 @@ from rag.answer.pipeline import Assistant
 from rag.errors import RagError
 from rag.records import Token
 from ui import app as ui_app
-from ui import feedback
+from ui import feedback, guard
 from ui.app import build_app, history_turns, reindex_stream, respond, retry_cut
 from ui.render import UNVERIFIED_MARK
 
@@ -184,6 +184,25 @@ def test_an_answer_the_user_stopped_says_so_and_a_finished_one_does_not(bot):
     assert marked[-2]["metadata"] == {"title": "Thinking", "status": "done"}
     refused = [{"role": "user", "content": "x"}, {"role": "assistant", "content": "⚠️ The question is empty."}]
     assert ui_app.mark_stopped(refused, ui_app.Session()) == gr.skip()
+
+
+def test_the_conversation_kept_across_a_reload_is_text_without_chips_or_thinking(bot):
+    """What the browser keeps (`kept`) and gives back on load (`restored`): questions and answers
+    as text, no citation chip (it would open a later answer's passage), no thinking, nothing a
+    passage wrote as HTML made live again; junk from the browser restores nothing."""
+    session = ui_app.Session()
+    *_, (history, _, _, _) = respond(bot, WATTS, [], session)
+    history.insert(1, {"role": "assistant", "content": "pondering", "metadata": {"title": "Thinking"}})
+    history.append({"role": "user", "content": "and &lt;b&gt;bold&lt;/b&gt;?"})
+    history.append({"role": "assistant", "content": "It says &lt;img src=x&gt; there. [A]"})
+    saved = ui_app.kept(history, guard.Limits())
+    assert [m["role"] for m in saved] == ["user", "assistant", "user", "assistant"]
+    assert "400 watts" in saved[1]["content"] and "rag-cite" not in saved[1]["content"]
+    assert "&lt;img src=x" in saved[3]["content"] and "<img" not in saved[3]["content"], "HTML stays text"
+    chat, note = ui_app.restored(saved, guard.Limits())
+    assert chat == saved and "sources of its answers were not" in note
+    assert ui_app.restored({"not": "a list"}, guard.Limits()) == (gr.skip(), gr.skip())
+    assert ui_app.restored([], guard.Limits()) == (gr.skip(), gr.skip())
 
 
 def test_build_app_constructs_without_launching(bot):

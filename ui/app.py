@@ -163,6 +163,34 @@ def mark_stopped(history: list[dict[str, Any]], session: Session) -> Any:
     return marked
 
 
+RESTORED_NOTE = ("<p class='rag-muted'>The conversation above was kept by this browser across a page reload; "
+                 "the sources of its answers were not. Ask again to see them.</p>")
+
+
+def kept(history: list[dict[str, Any]], limits: guard.Limits) -> list[dict[str, Any]]:
+    """The conversation as this browser keeps it across a page reload: questions and answers as
+    text, the last `limits.history_turns` messages. An answer's citation chips are dropped (they
+    would point at passages of a later answer with the same number) and its text made inert again;
+    thinking is not kept."""
+    out = []
+    for message in guard.text_history(history, limits.history_turns):
+        if message.get("metadata"):
+            continue
+        text = message["content"]
+        if message["role"] == "assistant":
+            text = guard.inert_markdown(render.reduced(text))
+        out.append({"role": message["role"], "content": text})
+    return out
+
+
+def restored(saved: Any, limits: guard.Limits) -> tuple[Any, Any]:
+    """(the chat, the sources panel) when the page loads: the conversation this browser kept, if any."""
+    messages = guard.text_history(saved, limits.history_turns)
+    if not messages:
+        return gr.skip(), gr.skip()
+    return [{"role": m["role"], "content": m["content"]} for m in messages], RESTORED_NOTE
+
+
 def retry_cut(history: list[dict[str, Any]], index: int) -> tuple[str, list[dict[str, Any]]]:
     """(the question to ask again, the history before it) for a retry of the message at `index`."""
     for at in range(min(index, len(history) - 1), -1, -1):
@@ -262,6 +290,9 @@ def build_app(bot: Assistant, run_build: Callable | None = None, feedback_file: 
     # Gradio's file cache is swept hourly of files over an hour old: nothing a chat made lingers.
     with gr.Blocks(title="Knowledge-base chat", delete_cache=(3600, 3600)) as app:
         session = gr.State(Session())  # deep-copied for each new tab
+        # this browser's conversation, so that a page reload keeps it (encrypted with a key made at
+        # each server start: after a restart the page starts empty)
+        saved_chat = gr.BrowserState([], storage_key="rag-chat")
         gr.Markdown("## Ask the knowledge base\nAnswers come only from the indexed documents; "
                     "every sentence cites its passage: click [A], [B]… to read it, and [1], [2]… for "
                     "the article's source claims.")
@@ -338,9 +369,15 @@ def build_app(bot: Assistant, run_build: Callable | None = None, feedback_file: 
         picked = chat.example_select(example_step, None, [question, asked], queue=False, **private) \
             .then(chat_step, [asked, chat, session], answer_outputs, **streaming, **private)
         retried = chat.retry(retry_step, [chat, session], answer_outputs, **streaming, **private)
+        def after_answer(history: list, state: Session):
+            marked = mark_stopped(history, state)
+            return marked, kept(history if marked == gr.skip() else marked, limits)
+
         for running in (event, picked, retried):  # after an answer, also one the user stopped
             running.then(exported, session, export, show_progress="hidden", **private)
-            running.then(mark_stopped, [chat, session], chat, show_progress="hidden", queue=False, **private)
+            running.then(after_answer, [chat, session], [chat, saved_chat], show_progress="hidden", queue=False,
+                         **private)
+        app.load(lambda saved: restored(saved, limits), saved_chat, [chat, sources], queue=False, **private)
         question.stop(None, None, None, cancels=[event, picked, retried])
 
         def liked(data: gr.LikeData, state: Session):
@@ -348,8 +385,8 @@ def build_app(bot: Assistant, run_build: Callable | None = None, feedback_file: 
             return line, gr.Row(visible=bool(line)), state
 
         chat.like(liked, session, [thanks, comment_row, session], **private)
-        chat.clear(lambda: (Session(), render.sources_html(None), "", gr.DownloadButton(value=None, interactive=False)),
-                   None, [session, sources, searched, export], queue=False, **private)
+        chat.clear(lambda: (Session(), render.sources_html(None), "", gr.DownloadButton(value=None, interactive=False),
+                            []), None, [session, sources, searched, export, saved_chat], queue=False, **private)
         send_comment.click(lambda text, state: ("", comment_on(feedback_file, state, text), state),
                            [comment, session], [comment, thanks, session], **private)
         comment.submit(lambda text, state: ("", comment_on(feedback_file, state, text), state),
