@@ -97,6 +97,7 @@ def test_a_default_or_a_bound_is_stated_beside_a_word_that_says_so():
     default = wanted_kind("default keyseq-timeout in readline, in milliseconds")
     assert default.stated_in("Defaults to 100 msec.") == default.stated_in("The default value is '500'.") == 1.0
     assert default.stated_in("If unset, the built-in default is used.") == 0.5  # says so, gives no value
+    assert wanted_kind("what exception will i get when i hit the rate limit") is None
 
 
 def test_where_a_thing_is_kept_is_answered_by_a_path_or_a_file_name():

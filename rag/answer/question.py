@@ -231,8 +231,9 @@ ANSWER_TYPES = [
                 r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
                 r"hundreds?|thousands?|millions?|billions?|dozens?)\b", re.I)),
     # "default keyseq-timeout in readline", "whats the max width of foldcolumn": a setting's default
-    # or bound is stated beside a word that says so ("Defaults to 100 msec.", "The maximum is 12.")
-    ("setting", re.compile(r"\b(defaults?|out of the box|max|maximum|min|minimum|limits?|usual|normally|"
+    # or bound is stated beside a word that says so ("Defaults to 100 msec.", "The maximum is 12.").
+    # "limit" asks for none: "what exception will i get when i hit the rate limit" names one.
+    ("setting", re.compile(r"\b(defaults?|out of the box|max|maximum|min|minimum|usual|normally|"
                            r"built-in|initial|initially)\b", re.I),
      re.compile(r"^(?=.*\b(?:defaults?|defaulting|maximum|minimum|max|min|limit(?:ed|s)?|normally|initially|at most|"
                 r"at least|up to)\b)(?=.*(?:\d|[\'\"`‘“]\w))", re.I | re.S),
