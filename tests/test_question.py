@@ -98,6 +98,7 @@ def test_a_default_or_a_bound_is_stated_beside_a_word_that_says_so():
     assert default.stated_in("Defaults to 100 msec.") == default.stated_in("The default value is '500'.") == 1.0
     assert default.stated_in("If unset, the built-in default is used.") == 0.5  # says so, gives no value
     assert wanted_kind("what exception will i get when i hit the rate limit") is None
+    assert wanted_kind("what was openai initially") is None
 
 
 def test_where_a_thing_is_kept_is_answered_by_a_path_or_a_file_name():
@@ -109,6 +110,7 @@ def test_where_a_thing_is_kept_is_answered_by_a_path_or_a_file_name():
     assert where.stated_in("Save to user directory (~/.bm25s/indices/)") == 1.0
     assert where.stated_in("Data is processed on external servers.") == 0.0
     assert wanted_kind("where does my data actually get processed") is None
+    assert wanted_kind("what file formats can pillow open") is None
 
 
 def test_a_count_may_be_written_in_words():

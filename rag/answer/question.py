@@ -213,7 +213,9 @@ ANSWER_TYPES = [
     ("hardware", re.compile(r"\b(hardware|gpu|gpus|memory|vram|run on)\b", re.I), re.compile(r"\b\d+\s?gb\b|\bgpu\b", re.I)),
     # "where does ninja keep the log", "which file lists the trigger interests": a path or a file
     # name answers it ("in a file called .ninja_log", "/var/lib/dpkg/triggers/File")
-    ("path", re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+)?(?:files?|paths?|director(?:y|ies)|folders?|dir)\b|"
+    ("path", re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+)?(?:files?|paths?|director(?:y|ies)|folders?|dir)\b"
+                        # "what file formats", "which file size": the file is not what is asked for
+                        r"(?!\s+(?:formats?|types?|sizes?|systems?|extensions?|permissions?|modes?|descriptors?))|"
                         r"^(?>.*?\bwhere\b).*\b(?:store[sd]?|keeps?|kept|saved?|saves|puts?|stash(?:es)?|look(?:s)?|"
                         r"writes?|written|lives?|located|installed|cached|defined|end up)\b", re.I | re.S),
      re.compile(r"(?:^|[\s(\"'`‘“=])(?:~|\.{1,2}|\$\w+)?/[\w.$-]|(?<![\w-])[\w-]+\.[a-z][a-z0-9_]{1,5}\b|"
@@ -232,9 +234,9 @@ ANSWER_TYPES = [
                 r"hundreds?|thousands?|millions?|billions?|dozens?)\b", re.I)),
     # "default keyseq-timeout in readline", "whats the max width of foldcolumn": a setting's default
     # or bound is stated beside a word that says so ("Defaults to 100 msec.", "The maximum is 12.").
-    # "limit" asks for none: "what exception will i get when i hit the rate limit" names one.
-    ("setting", re.compile(r"\b(defaults?|out of the box|max|maximum|min|minimum|usual|normally|"
-                           r"built-in|initial|initially)\b", re.I),
+    # Only words that name a default or a bound ask for one: "limit", "normally", "initially" are
+    # as often the topic ("when i hit the rate limit", "what was openai initially").
+    ("setting", re.compile(r"\b(defaults?|out of the box|max|maximum|min|minimum|usual value)\b", re.I),
      re.compile(r"^(?=.*\b(?:defaults?|defaulting|maximum|minimum|max|min|limit(?:ed|s)?|normally|initially|at most|"
                 r"at least|up to)\b)(?=.*(?:\d|[\'\"`‘“]\w))", re.I | re.S),
      re.compile(r"\b(?:defaults?|maximum|minimum|limit(?:ed|s)?|normally)\b", re.I)),
