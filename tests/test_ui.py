@@ -18,8 +18,9 @@ from rag.answer.pipeline import Assistant
 from rag.errors import RagError
 from rag.records import Token
 from ui import app as ui_app
-from ui import feedback, guard
-from ui.app import build_app, history_turns, reindex_stream, respond, retry_cut
+from ui import feedback
+from ui.app import build_app, reindex_stream, respond
+from ui.conversation import history_turns
 from ui.render import UNVERIFIED_MARK
 
 WATTS = "How much power does a typical home solar panel produce?"
@@ -89,23 +90,6 @@ def test_a_refusal_shows_no_sources(bot):
     assert "<mark>" not in sources
 
 
-def test_history_turns_never_send_thinking_back():
-    history = [
-        {"role": "user", "content": "Do panels work on cloudy days?"},
-        {"role": "assistant", "content": "secret reasoning", "metadata": {"title": "Thinking", "status": "done"}},
-        {"role": "assistant", "content": "Yes, at 10 to 25 percent [A].", "metadata": None},
-        {"role": "user", "content": [{"type": "text", "text": "And how long"},
-                                     {"type": "text", "text": "do they last?"}]},
-    ]
-    turns = history_turns(history)
-    assert [(t.role, t.text) for t in turns] == [
-        ("user", "Do panels work on cloudy days?"),
-        ("assistant", "Yes, at 10 to 25 percent [A]."),
-        ("user", "And how long do they last?"),
-    ]
-    assert all("secret" not in t.text for t in turns)
-
-
 def test_thinking_shows_apart_from_the_answer(bot):
     outs = stream(canned_bot(bot), WATTS)
     history, sources, _, generator = outs[-1]
@@ -167,42 +151,6 @@ def test_a_failing_answer_shows_the_error_in_the_chat(bot, monkeypatch):
     history, sources, _, _ = stream(bot, WATTS)[-1]
     assert history[-1]["content"].startswith("⚠️") and "rag index" in history[-1]["content"]
     assert "rag-source" not in sources
-
-
-def test_an_answer_the_user_stopped_says_so_and_a_finished_one_does_not(bot):
-    """What the page runs after each answer (`mark_stopped`): the reply a stop cut short ends in
-    "(stopped)" and its reasoning stops saying "thinking…"; a finished answer and an error are
-    left as they are."""
-    session = ui_app.Session()
-    *_, (history, _, _, _) = respond(bot, WATTS, [], session)
-    assert ui_app.mark_stopped(history, session) == gr.skip()
-    cut = [{"role": "user", "content": WATTS},
-           {"role": "assistant", "content": "pondering", "metadata": {"title": "Thinking", "log": "thinking…"}},
-           {"role": "assistant", "content": [{"type": "text", "text": "A typical home panel"}]}]
-    marked = ui_app.mark_stopped(cut, ui_app.Session())
-    assert marked[-1]["content"] == f"A typical home panel {ui_app.STOPPED}"
-    assert marked[-2]["metadata"] == {"title": "Thinking", "status": "done"}
-    refused = [{"role": "user", "content": "x"}, {"role": "assistant", "content": "⚠️ The question is empty."}]
-    assert ui_app.mark_stopped(refused, ui_app.Session()) == gr.skip()
-
-
-def test_the_conversation_kept_across_a_reload_is_text_without_chips_or_thinking(bot):
-    """What the browser keeps (`kept`) and gives back on load (`restored`): questions and answers
-    as text, no citation chip (it would open a later answer's passage), no thinking, nothing a
-    passage wrote as HTML made live again; junk from the browser restores nothing."""
-    session = ui_app.Session()
-    *_, (history, _, _, _) = respond(bot, WATTS, [], session)
-    history.insert(1, {"role": "assistant", "content": "pondering", "metadata": {"title": "Thinking"}})
-    history.append({"role": "user", "content": "and &lt;b&gt;bold&lt;/b&gt;?"})
-    history.append({"role": "assistant", "content": "It says &lt;img src=x&gt; there. [A]"})
-    saved = ui_app.kept(history, guard.Limits())
-    assert [m["role"] for m in saved] == ["user", "assistant", "user", "assistant"]
-    assert "400 watts" in saved[1]["content"] and "rag-cite" not in saved[1]["content"]
-    assert "&lt;img src=x" in saved[3]["content"] and "<img" not in saved[3]["content"], "HTML stays text"
-    chat, note = ui_app.restored(saved, guard.Limits())
-    assert chat == saved and "sources of its answers were not" in note
-    assert ui_app.restored({"not": "a list"}, guard.Limits()) == (gr.skip(), gr.skip())
-    assert ui_app.restored([], guard.Limits()) == (gr.skip(), gr.skip())
 
 
 def test_build_app_constructs_without_launching(bot):
@@ -341,17 +289,6 @@ def test_fast_streams_are_batched(bot, monkeypatch):
     paced = Assistant(bot.index_dir, bot.embedder, Paced(200), "", bot.top_k, bot.gate_threshold)
     outs = list(respond(paced, WATTS, []))  # one second of answer
     assert 8 <= len(outs) <= 25, f"{len(outs)} updates for 200 tokens in 1 s: batched to ~20/s"
-
-
-def test_retry_cut_finds_the_question_to_ask_again():
-    history = [{"role": "user", "content": "q1"}, {"role": "assistant", "content": "a1"},
-               {"role": "user", "content": "q2"},
-               {"role": "assistant", "content": "t", "metadata": {"title": "Thinking"}},
-               {"role": "assistant", "content": "a2"}]
-    assert retry_cut(history, 4) == ("q2", history[:2])
-    assert retry_cut(history, 1) == ("q1", [])
-    with pytest.raises(RagError, match="ask a question first"):
-        retry_cut([{"role": "assistant", "content": "hi"}], 0)
 
 
 def test_export_holds_answers_passages_and_claims(bot):
