@@ -72,7 +72,7 @@ def ablations():
     types = list(question.ANSWER_TYPES)
     for i, kind in enumerate(types):
         yield f"drop kind of fact {kind[0]}", [(question, "ANSWER_TYPES", types[:i] + types[i + 1:])]
-    yield "drop a version beside its thing", [(gate, "_version_beside", lambda asked, stating, topic: "")]
+    yield "drop a version beside its thing", [(gate, "_version_beside", lambda asked, stating, sources: "")]
     yield "drop judgement words", [(question, "FORM_WORDS", question.MEASURE_WORDS)]
     yield "drop unknown names", [(gate, "unknown_names", lambda text, vocabulary: [])]
 

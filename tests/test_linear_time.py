@@ -63,7 +63,7 @@ FUNCTIONS: dict[str, Callable[[str], object]] = {
     "sentences.split_lines": sentences.split_lines,
     "sentences.table_cells": sentences.table_cells,
     "plaintext.table_start": lambda text: plaintext.table_start(f"|{text}x\n|{text}|\n+{text}+\n"),
-    "gate.unstated": lambda text: gate.unstated(text, [text], text, {"pyenv"}),
+    "gate.unstated": lambda text: gate.unstated(text, [text], text, ["pyenv-README.md"]),
     "citations.split_answer": citations.split_answer,
     "citations.figures": citations.figures,
     "extractive.states_wanted_fact": lambda text: extractive.states_wanted_fact(text, "It costs $0.05 per token."),

@@ -28,7 +28,7 @@ from functools import lru_cache
 from rag.answer.question import Name, analysed, asked_about, asks_value, elliptical, names, wanted_kind
 from rag.index import lexical
 from rag.index.search import chunk_terms
-from rag.ingest.chunker import search_text, table_columns
+from rag.ingest.chunker import document_words, search_text, table_columns
 from rag.records import Chunk, Hit
 
 LEXICAL_WEIGHT = 0.5
@@ -128,18 +128,18 @@ def unsupported(question: str, hits: Sequence[Hit], vocabulary: Collection[str] 
 SHOWN_KINDS = {"version": "version", "date": "date", "volume": "token volume"}
 
 
-def unstated(question: str, shown: Sequence[str], query: str = "", topic: Collection[str] = ()) -> str:
+def unstated(question: str, shown: Sequence[str], query: str = "", sources: Sequence[str] = ()) -> str:
     """What the question asks for that none of the `shown` texts (the answer's sentences, as they
     will be shown) states, as the end of a sentence ("state no version for Pillow", "state no
     version beside nushell"); "" when one does or the question asks no such kind. An elliptical
-    follow-up asks what the turn before did. `topic`: the terms of the answer's file names, which
-    a version question names without asking about them ("which pyenv release added ...")."""
+    follow-up asks what the turn before did. `sources`: the answer's file names, whose words a
+    version question names without asking about them ("which pyenv release added ...")."""
     query = query or question
     kind = wanted_kind(query if elliptical(question) else question)
     if kind is None or kind.name not in SHOWN_KINDS:
         return ""
     if kind.name == "version":
-        beside = _version_beside(question, [text for text in shown if kind.stated_in(text)], topic)
+        beside = _version_beside(question, [text for text in shown if kind.stated_in(text)], sources)
         if beside:
             return f"state no version beside {beside}"
     if any(kind.stated_in(text) for text in shown):
@@ -147,17 +147,20 @@ def unstated(question: str, shown: Sequence[str], query: str = "", topic: Collec
     return f"state no {SHOWN_KINDS[kind.name]}" + _beside(names(question) or names(query))
 
 
-def _version_beside(question: str, stating: Sequence[str], topic: Collection[str]) -> str:
+def _version_beside(question: str, stating: Sequence[str], sources: Sequence[str]) -> str:
     """The words of a version question that no shown sentence stating a version holds, or "": a
     version is the answer only beside what it versions. "which ruff version added notebook
     linting" is not answered by "ruff 0.1.0 is out"; "min python version for rich" is by "Rich
     requires Python 3.8". The question's words for the form of the answer (version, first,
     added...), and those of the documents' file names (the product every passage is about),
     are not what it versions."""
+    if not stating:
+        return ""
+    topic = {t for source in sources for t in lexical.terms(document_words(source))}
     words = [w for w in dict.fromkeys(lexical.words(analysed(question)))
              if len(w) > 1 and w not in lexical.STOPWORDS and not w.isdigit()
-             and not set(lexical.terms(w)) & (_VERSION_FORM | set(topic))]
-    if not words or not stating:
+             and not set(lexical.terms(w)) & (_VERSION_FORM | topic)]
+    if not words:
         return ""
     held = {t for text in stating for t in lexical.terms(text)}
     return "" if any(set(lexical.terms(w)) & held for w in words) else " or ".join(words[:3])

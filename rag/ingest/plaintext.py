@@ -201,8 +201,9 @@ def _is_rule(line: str) -> bool:
 
 
 def _is_row(line: str) -> bool:
+    """A line between pipes (a rule is one too: `table_start` reads rules first)."""
     drawn = line.strip(" \t\r\n")
-    return len(drawn) > 1 and drawn[0] == "|" and drawn[-1] == "|" and not _is_rule(line)
+    return len(drawn) > 1 and drawn[0] == "|" and drawn[-1] == "|"
 
 
 def table_start(paragraph: str) -> int | None:

@@ -26,8 +26,7 @@ from rag.answer import gate
 from rag.answer.generators.base import Generator, Request
 from rag.answer.question import wanted_kind
 from rag.index import lexical
-from rag.ingest.chunker import (SECTION_SEPARATOR, code_sentences, document_words, list_item_sentences,
-                                readable_sentences)
+from rag.ingest.chunker import SECTION_SEPARATOR, code_sentences, list_item_sentences, readable_sentences
 from rag.records import Declined, Passage, Thinking, Token
 
 PASSAGES_READ = 5  # sentences come from the best five passages only
@@ -327,8 +326,8 @@ def lacking(request: Request, chosen: list[Candidate]) -> str:
     """Why not to answer: the best sentence and its likeliest companion lack the kind of fact asked
     for (`gate.unstated`). A second companion is shown as context, not taken as the answer: read
     too, its "2025" answered "when did chatgpt first come out" (a near-miss, article_user3)."""
-    topic = {t for p in request.passages[:PASSAGES_READ] for t in lexical.terms(document_words(p.chunk.source))}
-    missing = gate.unstated(request.question, [shown(c) for c in chosen[:2]], request.query, topic) if chosen else ""
+    sources = [p.chunk.source for p in request.passages[:PASSAGES_READ]]
+    missing = gate.unstated(request.question, [shown(c) for c in chosen[:2]], request.query, sources) if chosen else ""
     return f"the sentences that best match it {missing}" if missing else ""
 
 
