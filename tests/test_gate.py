@@ -26,6 +26,13 @@ def test_names_the_corpus_lacks_are_found():
     assert unknown_names("Solar panels and OpenAI?", vocabulary) == []  # the first word is skipped
 
 
+def test_a_plural_acronym_is_the_acronym_the_corpus_writes():
+    """"which CVEs were fixed" was refused as never mentioning CVEs, on a changelog listing
+    "CVE-2022-3786": the stemmer leaves "cves", "gpus" and "llms" plural."""
+    vocabulary = set(lexical.terms("Fixed two buffer overflows (CVE-2022-3786) on one GPU with an LLM."))
+    assert unknown_names("Which CVEs were fixed, on how many GPUs, by which LLMs?", vocabulary) == []
+
+
 def test_threshold_decides_between_weak_and_strong_hits():
     chunk = Chunk("c1", "a.md", "A", "text", 0, 4)
     strong, weak = Hit(chunk, 1.0, dense=0.7, lexical=1.0), Hit(chunk, 1.0, dense=0.1, lexical=0.0)
@@ -213,5 +220,8 @@ def test_a_version_asked_for_must_be_stated_in_the_answer_shown():
                     ["Noteworthy changes in release 1.6 (2013-06-09): gzip now accepts the --keep option."]) == ""
     assert unstated("which version added that", ["Wget now understands proxy settings."],
                     "can wget use a proxy with a password? which version added that") == "state no version"
+    # a whole number said to be a version states one
+    assert unstated("what readline version do i need", ["Readline 7 or newer is required."]) == ""
+    assert unstated("what windows version is needed", ["Use Windows 10 version 1903 or later."]) == ""
     # a question asking no version, or naming one ("the 20B version of gpt-oss"), needs none
     assert unstated("What hardware is the 20B version of gpt-oss optimized for?", ["Laptops."]) == ""

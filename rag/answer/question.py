@@ -202,7 +202,10 @@ ANSWER_TYPES = [
                            r"\b(?:min(?:imum)?|oldest|earliest|first|last|latest|newest|lowest|required)\s+"
                            r"(?:[\w.-]+\s+){0,2}versions?\b|\bversions?\s+(?:did|was|were|added|introduced|first)\b|"
                            r"\bversion numbers?\b", re.I),
-     re.compile(r"\b\d+\.\d+(?:\.\d+)*\b")),
+     # "3.2", or a whole number said to be one: "Windows 10 version 1903", "Readline 7 or newer"
+     # (both refused as stating no version, corpus11)
+     re.compile(r"\b\d+\.\d+(?:\.\d+)*\b|\bversions?\s+\d+\b|"
+                r"\b\d+(?:\.\d+)*\s+(?:or|and)\s+(?:newer|later|higher|above|greater|up)\b", re.I)),
     ("percent", re.compile(r"\b(share|percent|percentage|how close|how accurate|how much more accurate|fraction)\b", re.I),
      re.compile(r"\d+(\.\d+)?\s?%")),
     ("duration", re.compile(r"^(?>.*?\bhow long (does|did|will|would|should)\b).*\btake\b|\bhow long to\b", re.I | re.S),
