@@ -316,3 +316,40 @@ def test_a_sentence_wrapped_onto_a_line_indented_with_no_break_spaces_reads_as_o
     _, chunks = chunks_of(tmp_path, "spec.txt", text)
     found = [s for piece in chunks for s in readable_sentences(piece)]
     assert "Start at 2 seconds, and discontinue retransmit after 126 seconds." in found
+
+
+SETTINGS_XML = """\
+<?xml version="1.0" encoding="UTF-8"?>
+<settings>
+  <!-- localRepository
+   | The path to the local repository the build tool will use to store artifacts.
+   |
+   | Default: ${user.home}/.m2/repository
+  -->
+  <localRepository>/srv/cache/repository</localRepository>
+</settings>
+"""
+
+
+def test_a_text_file_of_any_type_is_read_and_a_binary_one_skipped(tmp_path):
+    """A user's own docs come as README, guide.org or settings.xml: each is read as plain text (an
+    XML sample's comments as its prose), while an image or archive of any type is skipped."""
+    from rag.service import builder
+    from rag.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "README").write_text("Kestrel\n\nKestrel hovers over open fields before it dives.\n")
+    (corpus / "guide.org").write_text("* Feeding\n\nThe lamb is fed three times a day in its first week.\n")
+    (corpus / "settings.xml").write_text(SETTINGS_XML)
+    (corpus / "logo.webp").write_bytes(b"RIFF\0\0\0\0WEBPVP8 " + bytes(300))
+    report = builder(Settings(corpus=corpus, index=tmp_path / "index", embedder="hashing")).run()
+    assert sorted(report.added) == ["README", "guide.org", "settings.xml"]
+    assert [(s["path"], s["reason"]) for s in report.skipped] == [("logo.webp", "unsupported type .webp")]
+
+    _, chunks = chunks_of(tmp_path, "guide.org", "* Feeding\n\nThe lamb is fed three times a day in its first week.\n")
+    assert sentences_by_section(chunks) == {"Feeding": ["The lamb is fed three times a day in its first week."]}
+    _, chunks = chunks_of(tmp_path, "settings.xml", SETTINGS_XML)
+    text = " ".join(" ".join(readable_sentences(c)) for c in chunks)
+    assert "The path to the local repository the build tool will use to store artifacts." in text
+    assert "/srv/cache/repository" in text and "<localRepository>" not in text

