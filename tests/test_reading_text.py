@@ -322,7 +322,8 @@ SETTINGS_XML = """\
 <?xml version="1.0" encoding="UTF-8"?>
 <settings>
   <!-- localRepository
-   | The path to the local repository the build tool will use to store artifacts.
+   | The path to the local repository the build tool will use to store
+   | artifacts, unless the command line names another.
    |
    | Default: ${user.home}/.m2/repository
   -->
@@ -333,7 +334,8 @@ SETTINGS_XML = """\
 
 def test_a_text_file_of_any_type_is_read_and_a_binary_one_skipped(tmp_path):
     """A user's own docs come as README, guide.org or settings.xml: each is read as plain text (an
-    XML sample's comments as its prose), while an image or archive of any type is skipped."""
+    XML sample's comments as its prose, without their "|" margin), while an image or archive of
+    any type is skipped."""
     from rag.service import builder
     from rag.settings import Settings
 
@@ -351,5 +353,7 @@ def test_a_text_file_of_any_type_is_read_and_a_binary_one_skipped(tmp_path):
     assert sentences_by_section(chunks) == {"Feeding": ["The lamb is fed three times a day in its first week."]}
     _, chunks = chunks_of(tmp_path, "settings.xml", SETTINGS_XML)
     text = " ".join(" ".join(readable_sentences(c)) for c in chunks)
-    assert "The path to the local repository the build tool will use to store artifacts." in text
+    # the comment's "|" margin goes, so its lines unwrap into one sentence
+    assert ("The path to the local repository the build tool will use to store artifacts, unless the "
+            "command line names another.") in text
     assert "/srv/cache/repository" in text and "<localRepository>" not in text

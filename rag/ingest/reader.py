@@ -230,14 +230,19 @@ def read(file: SourceFile) -> Document:
     return plaintext.document(file.source, text)
 
 
-_XML_COMMENT_MARK = re.compile(r"<!--|-->")
+_XML_COMMENT = re.compile(r"<!--(.*?)-->", re.S)
+_MARGIN = re.compile(r"^([ \t]*)([|*])(?=[ \t]|$)", re.M)  # " | text", " * text": a comment's left margin
 
 
 def comments_opened(text: str) -> str:
     """An XML file with its comment marks as spaces, one for one: a configuration sample explains
     each setting in comments (Maven's settings.xml), which would otherwise be dropped as markup.
-    The tags around values are still dropped as any tag in plain text is."""
-    return _XML_COMMENT_MARK.sub(lambda m: " " * len(m.group()), text)
+    A comment's left margin of "|" or "*" goes too, so its lines unwrap into sentences. The tags
+    around values are still dropped as any tag in plain text is."""
+    def opened(comment: re.Match) -> str:
+        inside = _MARGIN.sub(lambda m: m.group(1) + " ", comment.group(1))
+        return f"    {inside}   "
+    return _XML_COMMENT.sub(opened, text)
 
 
 def read_as_text(file: SourceFile) -> Document:
