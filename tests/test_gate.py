@@ -33,6 +33,14 @@ def test_a_plural_acronym_is_the_acronym_the_corpus_writes():
     assert unknown_names("Which CVEs were fixed, on how many GPUs, by which LLMs?", vocabulary) == []
 
 
+def test_a_name_and_its_number_written_together_is_the_same_name():
+    """"when did NIST standardise sha-3" was refused as giving no date for sha-3 beside a
+    passage on SHA3; a versioned name still must appear whole ("GPT-6" is not "GPT")."""
+    vocabulary = set(lexical.terms("The SHA3 hash functions were standardized by NIST in August 2015."))
+    assert unknown_names("When did NIST standardise SHA-3?", vocabulary) == []
+    assert unknown_names("When did NIST standardise SHA-4?", vocabulary) == ["SHA-4"]
+
+
 def test_threshold_decides_between_weak_and_strong_hits():
     chunk = Chunk("c1", "a.md", "A", "text", 0, 4)
     strong, weak = Hit(chunk, 1.0, dense=0.7, lexical=1.0), Hit(chunk, 1.0, dense=0.1, lexical=0.0)

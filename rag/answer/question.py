@@ -42,7 +42,9 @@ class Name:
 
     def mentioned_in(self, terms) -> bool:
         """'GPT-6' is not 'GPT': a versioned name must appear whole; any part of another will do."""
-        return self.stems[0] in terms if self.versioned else any(s in terms for s in self.stems)
+        if self.versioned:  # whole, or written together ("sha3" for "sha-3")
+            return self.stems[0] in terms or self.stems[0].replace("-", "") in terms
+        return any(s in terms for s in self.stems)
 
     def referred_to_in(self, terms) -> bool:
         """Mentioned, or referred to by its size or variant alone, as text about a model family
