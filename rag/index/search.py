@@ -4,14 +4,16 @@ scores (each side min-max scaled, then averaged; reciprocal rank fusion stays as
 `build_files` makes the search structures a generation stores; `Index` loads a generation once
 and answers `search()` with no file reads. Three rankings are fused: dense over passage keys (a
 chunk's text and, for an FAQ answer, its question), dense over single sentences (a fact buried in
-a long passage still surfaces), and BM25; a chunk scores by its best key or sentence.
+a long passage still surfaces), and BM25; a chunk scores by its best key or sentence. A caller
+may name what an answer looks like (`prefer`): the passages among the best twenty that state it
+are lifted.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,11 @@ RRF_K = 60  # the usual reciprocal-rank-fusion constant: rank 1 counts ~2x rank 
 # BM25's ranking counts twice when the question holds an identifier (`Index._identifier`).
 FUSION = "score"
 _IDENTIFIER = re.compile(r"\d\.\d|\w-\w*\d")  # "1.21.3", "gpt-oss-20b" (terms never hold "_")
+# A passage that states what the answer looks like ("$0.12 per million input tokens" for "how
+# cheap is self hosting") is lifted by this share of the best fused score, among this many of the
+# best: the embedding barely relates a figure to the words that ask for it (docs/RETRIEVAL.md,
+# tenth session; 0.1 to 0.5 measured alike).
+PREFERRED_LIFT, PREFERRED_POOL = 0.25, 20
 
 
 def chunk_terms(chunk: Chunk) -> list[str]:
@@ -162,10 +169,11 @@ class Index:
         return term in self.vocab and bool(_IDENTIFIER.search(term))
 
     def search(self, query: str, query_vector: np.ndarray, k: int = 5, mode: str = "hybrid",
-               also: Sequence[tuple[str, np.ndarray]] = ()) -> list[Hit]:
+               also: Sequence[tuple[str, np.ndarray]] = (), prefer: Callable[[str], bool] | None = None) -> list[Hit]:
         """The `k` best chunks for the query; `mode` is "hybrid", "dense" or "bm25". `also`: more
         (query, vector) pairs whose rankings join the fusion (a follow-up searched on its own as
-        well as with the conversation); a hit's dense score is its best against any of them."""
+        well as with the conversation); a hit's dense score is its best against any of them.
+        `prefer`: whether a passage's text states what the answer looks like (`PREFERRED_LIFT`)."""
         depth = max(50, 4 * k)
         rankings = []
         for text, vector in [(query, query_vector), *also]:
@@ -179,11 +187,21 @@ class Index:
                 # and hardly at all by the embedding, so its ranking counts as much as the dense two
                 rankings.extend([lexical_ranking] * (2 if any(self._identifier(t) for t in terms) else 1))
         fused = rrf(rankings) if FUSION == "rrf" else relative_scores(rankings)
+        if prefer is not None:
+            self._lift(fused, prefer)
         best = sorted(fused, key=lambda p: (-fused[p], p))[:k]
         query_words = lexical.word_groups(query)
         vectors = [query_vector, *(vector for _, vector in also)]
         return [Hit(self.chunks[p], fused[p], max(self.best_dense(v, p) for v in vectors),
                     self.coverage(query_words, p)) for p in best]
+
+
+    def _lift(self, fused: dict[int, float], prefer: Callable[[str], bool]) -> None:
+        pool = sorted(fused, key=lambda p: (-fused[p], p))[:PREFERRED_POOL]
+        lift = PREFERRED_LIFT * fused[pool[0]] if pool else 0.0
+        for position in pool:
+            if prefer(self.chunks[position].text):
+                fused[position] += lift
 
 
 def rrf(rankings: Sequence[dict[int, float]], k: int = RRF_K) -> dict[int, float]:
