@@ -186,6 +186,20 @@ def test_html_tags_wrapped_over_lines_and_spaced_links_show_no_markup(tmp_path):
     assert "A complete example can be found here." in sentences, sentences
 
 
+def test_a_placeholder_in_angle_brackets_is_text_and_only_html_is_markup(tmp_path):
+    """"python -m libcst.tool print <some_py_file.py>", apt's 'Queue-Mode "<STRING>";' and
+    "#include <expat.h>" were quoted without what stood in the brackets, as if each were a tag;
+    only HTML's own elements are markup."""
+    readme = ("# Tool\n\n<p align=\"center\"><b>Tool</b> dumps trees.</p>\n\n"
+              "To examine a file, run:\n\n```\npython -m tool print <some_py_file.py>\n```\n\n"
+              "Include the header (#include <expat.h>) and set Queue-Mode \"<STRING>\" to host.\n")
+    _, chunks = chunks_of(tmp_path, "README.md", readme)
+    sentences = [s for c in chunks for s in readable_sentences(c)]
+    assert "python -m tool print <some_py_file.py>" in sentences, sentences
+    assert 'Include the header (#include <expat.h>) and set Queue-Mode "<STRING>" to host.' in sentences
+    assert "Tool dumps trees." in sentences, sentences
+
+
 def test_a_docbook_page_with_carriage_return_entities_is_read_and_titled(tmp_path):
     """DocBook writes line ends in <pre> as "&#13;": a lone CR, a line break to markdown-it and not
     to our line count, so the page failed to index at all (corpus8's shared-mime-info spec). Its

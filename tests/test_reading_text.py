@@ -356,4 +356,5 @@ def test_a_text_file_of_any_type_is_read_and_a_binary_one_skipped(tmp_path):
     # the comment's "|" margin goes, so its lines unwrap into one sentence
     assert ("The path to the local repository the build tool will use to store artifacts, unless the "
             "command line names another.") in text
-    assert "/srv/cache/repository" in text and "<localRepository>" not in text
+    # an element's name is the setting's name: not HTML, so not dropped as markup
+    assert "<localRepository>/srv/cache/repository</localRepository>" in text

@@ -35,8 +35,9 @@ from rag.records import Chunk
 # heading; 19: an HTML heading's "__init__" or "*args" is literal text; 20: a configuration file's
 # comment marks are spaces and its settings code; 21: a no-break space is a space when unwrapping;
 # 22: a file name's dot between letters parts words ("README.Debian"); 23: a table drawn with pipes in
-# plain text is a table, and an empty cell keeps the cells after it under their headers
-CHUNKER_VERSION = 23
+# plain text is a table, and an empty cell keeps the cells after it under their headers; 24: only HTML
+# elements are markup ("<STRING>", "<file>" are text)
+CHUNKER_VERSION = 24
 
 
 @dataclass

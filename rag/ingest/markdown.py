@@ -37,11 +37,39 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 _ALERT = re.compile(r"\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]", re.I)
 
 
+# The elements of HTML (WHATWG's, and the obsolete ones READMEs still use). Only these are markup:
+# "<port-number>", "<some_py_file.py>", apt's "<STRING>" and gpg's "<username>" are what a manual
+# or a command line shows in their place, and were lost as tags (corpus10, corpus13).
+HTML_ELEMENTS = frozenset("""
+a abbr acronym address area article aside audio b base bdi bdo big blink blockquote body br button
+canvas caption center cite code col colgroup data datalist dd del details dfn dialog dir div dl dt
+em embed fieldset figcaption figure font footer form frame frameset h1 h2 h3 h4 h5 h6 head header
+hgroup hr html i iframe img input ins kbd label legend li link main map mark marquee math menu meta
+meter nav nobr noscript object ol optgroup option output p param picture pre progress q rp rt ruby s
+samp script search section select slot small source span strike strong style sub summary sup svg
+table tbody td template textarea tfoot th thead time title tr track tt u ul var video wbr
+""".split())
+_TAG_NAME = re.compile(r"</?\s*([A-Za-z][\w-]*)(\s|/|>)")
+
+
+def _markup(tag: re.Match) -> str:
+    """A space for an HTML tag or comment, else the text as it stands. A bare name in capitals
+    ("<DIR>", "<TIME>") is a placeholder, whatever HTML calls an element."""
+    text = tag.group()
+    if text.startswith("<!--"):
+        return " "
+    named = _TAG_NAME.match(text)
+    if named is None or named.group(1).lower() not in HTML_ELEMENTS:
+        return text
+    bare = named.group(2) == ">" and not text.startswith("</")
+    return text if bare and named.group(1).isupper() and len(named.group(1)) > 1 else " "
+
+
 def visible_text(text: str) -> str:
     """What a reader of the rendered page sees of Markdown with HTML in it: tags, images and
     alert markers removed, links reduced to their text, autolinks to their address. Bounded
     patterns: linear on any input."""
-    text = _ALERT.sub("", _IMAGE.sub("", _TAG.sub(" ", _AUTOLINK.sub(r"\1", text))))
+    text = _ALERT.sub("", _IMAGE.sub("", _TAG.sub(_markup, _AUTOLINK.sub(r"\1", text))))
     return _LINK.sub(lambda m: m.group(1) or m.group(2) or "", text)
 
 

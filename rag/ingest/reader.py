@@ -237,8 +237,8 @@ _MARGIN = re.compile(r"^([ \t]*)([|*])(?=[ \t]|$)", re.M)  # " | text", " * text
 def comments_opened(text: str) -> str:
     """An XML file with its comment marks as spaces, one for one: a configuration sample explains
     each setting in comments (Maven's settings.xml), which would otherwise be dropped as markup.
-    A comment's left margin of "|" or "*" goes too, so its lines unwrap into sentences. The tags
-    around values are still dropped as any tag in plain text is."""
+    A comment's left margin of "|" or "*" goes too, so its lines unwrap into sentences. The
+    elements stay: their names are the settings' names, and only HTML's are markup."""
     def opened(comment: re.Match) -> str:
         inside = _MARGIN.sub(lambda m: m.group(1) + " ", comment.group(1))
         return f"    {inside}   "
