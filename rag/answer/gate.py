@@ -5,7 +5,8 @@ Three tests on what `search` already returned:
 - the best hit's dense cosine plus half its word coverage must clear a fitted threshold
   (scripts/fit_gate.py, docs/RETRIEVAL.md): off-topic questions fall below it;
 - the question may not name a thing (a capitalised name, an acronym, a model number such as
-  "GPT-6") that appears nowhere in the corpus: "What does gpt-oss-20B cost on AWS?" is refused;
+  "GPT-6", a release such as "1.47.1") that appears nowhere in the corpus: "What does gpt-oss-20B
+  cost on AWS?" is refused;
 - what the question's form shows it asks for (`rag.answer.question`: the thing asked about, such as
   "how many parameters" or "what programming language", and the kind of fact, such as a date, a
   price, a default or a path) must stand in one passage, or one column of a table, together with
@@ -21,11 +22,12 @@ beside a word of what it versions.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.answer.question import Name, analysed, asked_about, asks_value, elliptical, names, wanted_kind
+from rag.answer.question import MAX_ANALYSED_CHARS, Name, analysed, asked_about, asks_value, elliptical, names, wanted_kind
 from rag.index import lexical
 from rag.index.search import chunk_terms
 from rag.ingest.chunker import document_words, search_text, table_columns
@@ -64,9 +66,17 @@ def score(hits: Sequence[Hit]) -> float:
     return max((relevance(h) for h in hits[:PASSAGES_JUDGED]), default=0.0)
 
 
+# A release number of three parts ("1.47.1"): a question about a release the corpus never names is
+# about something it does not cover ("e2fsprogs 1.47.1 - when was that released", answered with
+# 1.47.0's notes, corpus13). Two parts ("python 3.13") may sit inside a range a passage states.
+_RELEASE = re.compile(r"(?<![\w.])\d+\.\d+\.\d+(?![\w.]|\.\d)")
+
+
 def unknown_names(question: str, vocabulary: Collection[str]) -> list[str]:
-    """Names in the question that no indexed passage contains ("GPT-6" is not "GPT")."""
-    return [name.text for name in names(question) if not name.mentioned_in(vocabulary)]
+    """Names and release numbers in the question that no indexed passage contains ("GPT-6" is
+    not "GPT", "1.47.1" is not "1.47.0")."""
+    unknown = [name.text for name in names(question) if not name.mentioned_in(vocabulary)]
+    return unknown + [number for number in _RELEASE.findall(question[:MAX_ANALYSED_CHARS]) if number not in vocabulary]
 
 
 def evidence_units(hits: Sequence[Hit]) -> list[tuple[str, frozenset[str]]]:
