@@ -1,11 +1,15 @@
 """Sentence spans: where a block's text splits into sentences, as (start, end) offsets.
 
-Sentences are split by sentencex (Wikimedia's segmenter: linear time, abbreviations such as
+Sentences are split by sentencex (Wikimedia's segmenter: abbreviations such as
 "e.g." and "vs.", figures such as "$1.75", a trailing claim marker "... globally. [1]" kept with
 its sentence); docs/RETRIEVAL.md has the measurement that chose it over our own regexes and pysbd.
 Hard-wrapped text is unwrapped: a line continues the sentence of the line above unless it opens
 a list item, a heading, a quote or a table row (a licence wrapped at 72 columns is not one
 "sentence" per line). Code is the exception: each of its lines is a unit of its own.
+
+sentencex pairs quotes in quadratic time ("'x' " * 100,000 took a minute), so a paragraph longer
+than `SEGMENTER_WINDOW` is handed to it a window at a time, each cut after a full stop or else at
+a space: a hostile 2 MB paragraph costs linear time, and no real sentence is that long.
 """
 
 from __future__ import annotations
@@ -22,10 +26,25 @@ _NUMBERING = re.compile(r"\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-z]{1,2})[.)]")
 _OPENS_UNIT = re.compile(r"^\s*(?:#{1,6}\s|[-*+•o]\s|\d+[.)]\s|\([a-z0-9]{1,3}\)\s|>|\|)")
 
 
+SEGMENTER_WINDOW = 10_000
+
+
 def split(text: str, offset: int = 0) -> list[tuple[int, int]]:
     """Sentence spans of one line or paragraph of `text`, shifted by `offset`, as sentencex
     (Wikimedia's segmenter, docs/RETRIEVAL.md) finds them; a span ends at its last mark, not at
-    the spaces after it."""
+    the spaces after it. A text longer than `SEGMENTER_WINDOW` is split a window at a time."""
+    spans, start = [], 0
+    while len(text) - start > SEGMENTER_WINDOW:
+        low, high = start + SEGMENTER_WINDOW // 2, start + SEGMENTER_WINDOW
+        stop = text.rfind(". ", low, high)  # a window ends at a sentence's end where one is near
+        cut = stop + 1 if stop >= 0 else text.rfind(" ", low, high)
+        end = cut + 1 if cut >= 0 else high
+        spans.extend(_split_window(text[start:end], offset + start))
+        start = end
+    return spans + _split_window(text[start:], offset + start)
+
+
+def _split_window(text: str, offset: int) -> list[tuple[int, int]]:
     spans, start = [], 0
     for boundary in get_sentence_boundaries("en", text):
         end = boundary["end_index"]
