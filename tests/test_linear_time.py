@@ -20,7 +20,7 @@ from rag.answer import citations, condense, gate, question
 from rag.answer.generators import extractive
 from rag.answer.generators.base import Turn
 from rag.index import lexical
-from rag.ingest import plaintext, sentences
+from rag.ingest import markdown, plaintext, reader, sentences
 
 pytestmark = pytest.mark.slow
 
@@ -35,6 +35,8 @@ PATTERNS = {
     "no spaces": "x",
     "dots and figures": "1.5. $2,000.00 [1] [A] 25-30 ",
     "dashes": "-",  # a table rule with no end: "|------...x" took quadratic time once
+    "markup": "<!-- <STRING> <a href='x'> | ",  # an unclosed comment, placeholders, tags, margins
+    "single quotes": "'x' ",  # sentencex pairs quotes in quadratic time: 4 s for 400 KB once
 }
 
 
@@ -58,6 +60,8 @@ FUNCTIONS: dict[str, Callable[[str], object]] = {
     "gate.unknown_names": lambda text: gate.unknown_names(text, {"solar", "panel"}),
     "gate.unsupported": lambda text: gate.unsupported(text, [], {"solar", "panel"}, text),
     "lexical.terms": lexical.terms,
+    "markdown.visible_text": markdown.visible_text,
+    "reader.comments_opened": reader.comments_opened,
     "lexical.word_groups": lexical.word_groups,
     "sentences.split": sentences.split,
     "sentences.split_lines": sentences.split_lines,

@@ -27,7 +27,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.answer.question import MAX_ANALYSED_CHARS, Name, analysed, asked_about, asks_value, elliptical, names, wanted_kind
+from rag.answer.question import (MAX_ANALYSED_CHARS, Name, analysed, asked_about, asks_value, elliptical, names,
+                                 wanted_kind)
 from rag.index import lexical
 from rag.index.search import chunk_terms
 from rag.ingest.chunker import document_words, search_text, table_columns
@@ -76,7 +77,8 @@ def unknown_names(question: str, vocabulary: Collection[str]) -> list[str]:
     """Names and release numbers in the question that no indexed passage contains ("GPT-6" is
     not "GPT", "1.47.1" is not "1.47.0")."""
     unknown = [name.text for name in names(question) if not name.mentioned_in(vocabulary)]
-    return unknown + [number for number in _RELEASE.findall(question[:MAX_ANALYSED_CHARS]) if number not in vocabulary]
+    releases = _RELEASE.findall(question[:MAX_ANALYSED_CHARS])
+    return unknown + [number for number in releases if number not in vocabulary]
 
 
 def evidence_units(hits: Sequence[Hit]) -> list[tuple[str, frozenset[str]]]:

@@ -20,8 +20,8 @@ import numpy as np
 from rag.answer.citations import verify
 from rag.answer.condense import condense
 from rag.answer.gate import judge
-from rag.answer.question import wanted_kind
 from rag.answer.generators.base import Generator, Options, Request, Turn, label_passages
+from rag.answer.question import wanted_kind
 from rag.embed.embedder import Embedder
 from rag.index import store
 from rag.index.search import Index

@@ -11,7 +11,9 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 WORD = re.compile(r"[a-z0-9]+(?:[.-][a-z0-9]+)*")
-VERSION = 4  # 2: British spellings folded; 3: by a table of 1,730; 4: plural acronyms; the index is rebuilt when this changes
+# the index is rebuilt when this changes. 2: British spellings folded; 3: by a table of 1,730;
+# 4: plural acronyms ("gpus" is "gpu")
+VERSION = 4
 STOPWORDS = frozenset("""
 a about above after again against all am an and any are as at be because been before being below
 between both but by can could did do does doing down during each few for from further had has have

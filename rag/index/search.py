@@ -169,7 +169,8 @@ class Index:
         return term in self.vocab and bool(_IDENTIFIER.search(term))
 
     def search(self, query: str, query_vector: np.ndarray, k: int = 5, mode: str = "hybrid",
-               also: Sequence[tuple[str, np.ndarray]] = (), prefer: Callable[[str], bool] | None = None) -> list[Hit]:
+               also: Sequence[tuple[str, np.ndarray]] = (),
+               prefer: Callable[[str], bool] | None = None) -> list[Hit]:
         """The `k` best chunks for the query; `mode` is "hybrid", "dense" or "bm25". `also`: more
         (query, vector) pairs whose rankings join the fusion (a follow-up searched on its own as
         well as with the conversation); a hit's dense score is its best against any of them.
@@ -195,8 +196,8 @@ class Index:
         return [Hit(self.chunks[p], fused[p], max(self.best_dense(v, p) for v in vectors),
                     self.coverage(query_words, p)) for p in best]
 
-
     def _lift(self, fused: dict[int, float], prefer: Callable[[str], bool]) -> None:
+        """Raise, in place, the fused score of each of the best passages whose text `prefer`s."""
         pool = sorted(fused, key=lambda p: (-fused[p], p))[:PREFERRED_POOL]
         lift = PREFERRED_LIFT * fused[pool[0]] if pool else 0.0
         for position in pool:
