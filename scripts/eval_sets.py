@@ -27,7 +27,8 @@ from rag.settings import load  # noqa: E402
 DEV_SETS = ["gold", "project", "heldout", "article_user", "article_user2", "article_user3", "article_user4",
             "article_user5", "article_user6", "article_user7", "article_user8", "article_user9", "article_user10",
             "corpus2", "corpus3", "corpus4", "corpus5", "corpus6", "corpus7", "corpus8", "corpus9", "corpus10",
-            "corpus11", "article_user11", "corpus12", "article_user12", "corpus13"]
+            "corpus11", "article_user11", "corpus12", "article_user12", "corpus13",
+            "article_user13", "corpus14"]
 
 
 def corpus_of(name: str) -> Path:
