@@ -173,6 +173,9 @@ def test_a_version_must_stand_beside_what_it_versions():
     assert unstated("which pyenv release first added nushell support", held, sources=sources) == ""
     assert unstated("min python version for rich", ["Rich requires Python 3.8 or later."],
                     sources=["rich-README.md"]) == ""
+    # a chat filler is no word of what is versioned ("state no version beside lol or ok or nushell")
+    assert unstated("lol ok so which pyenv release added nushell support", other, sources=sources) == \
+        "state no version beside nushell"
 
 
 def test_a_closing_verb_the_corpus_uses_must_stand_beside_the_date():

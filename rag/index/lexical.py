@@ -12,8 +12,8 @@ from functools import lru_cache
 
 WORD = re.compile(r"[a-z0-9]+(?:[.-][a-z0-9]+)*")
 # the index is rebuilt when this changes. 2: British spellings folded; 3: by a table of 1,730;
-# 4: plural acronyms ("gpus" is "gpu")
-VERSION = 4
+# 4: plural acronyms ("gpus" is "gpu"); 5: chat fillers ("ok", "lol", "pls") are stop words
+VERSION = 5
 STOPWORDS = frozenset("""
 a about above after again against all am an and any are as at be because been before being below
 between both but by can could did do does doing down during each few for from further had has have
@@ -22,6 +22,7 @@ my myself no nor not now of off on once only or other our ours ourselves out ove
 should so some such than that the their theirs them themselves then there these they this those
 through to too under until up very was we were what when where which while who whom why will with
 would you your yours yourself yourselves tell give me much many get got use used using way ways
+ok okay lol hey hi hello thanks thx pls please yeah yep hmm btw um uh oh wow ah cool
 """.split())
 
 
