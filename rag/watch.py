@@ -13,9 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rag.index.builder import BuildReport
+from rag.ingest.reader import is_temporary
 from rag.settings import Settings
-
-TEMP_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part", ".crdownload")
 
 
 def relevant(corpus: Path, index_dir: Path, path: str) -> bool:
@@ -30,8 +29,7 @@ def relevant(corpus: Path, index_dir: Path, path: str) -> bool:
     except ValueError:
         pass
     name = parts[-1] if parts else ""
-    return not any(p.startswith(".") for p in parts) and not name.endswith(TEMP_SUFFIXES) \
-        and not (name.startswith("#") and name.endswith("#"))
+    return not any(p.startswith(".") for p in parts) and not is_temporary(name)
 
 
 def _stderr(error: Exception) -> None:

@@ -335,7 +335,8 @@ SETTINGS_XML = """\
 def test_a_text_file_of_any_type_is_read_and_a_binary_one_skipped(tmp_path):
     """A user's own docs come as README, guide.org or settings.xml: each is read as plain text (an
     XML sample's comments as its prose, without their "|" margin), while an image or archive of
-    any type is skipped."""
+    any type is skipped, and so are text files that are no documents: an editor's backup, source
+    code, a drawing."""
     from rag.service import builder
     from rag.settings import Settings
 
@@ -345,9 +346,19 @@ def test_a_text_file_of_any_type_is_read_and_a_binary_one_skipped(tmp_path):
     (corpus / "guide.org").write_text("* Feeding\n\nThe lamb is fed three times a day in its first week.\n")
     (corpus / "settings.xml").write_text(SETTINGS_XML)
     (corpus / "logo.webp").write_bytes(b"RIFF\0\0\0\0WEBPVP8 " + bytes(300))
+    # text that is no document: an editor's backup would answer twice, code and drawings are not prose
+    (corpus / "guide.org~").write_text("* Feeding\n\nThe lamb is fed three times a day.\n")
+    (corpus / "#guide.org#").write_text("* Feeding\n\nThe lamb is fed twice a day.\n")
+    (corpus / "build.py").write_text("print('the lamb is fed')\n")
+    (corpus / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"><text>Kestrel</text></svg>\n')
     report = builder(Settings(corpus=corpus, index=tmp_path / "index", embedder="hashing")).run()
     assert sorted(report.added) == ["README", "guide.org", "settings.xml"]
-    assert [(s["path"], s["reason"]) for s in report.skipped] == [("logo.webp", "unsupported type .webp")]
+    skipped = {s["path"]: s["reason"] for s in report.skipped}
+    assert skipped.pop("logo.webp") == "unsupported type .webp"
+    assert skipped.pop("guide.org~") == skipped.pop("#guide.org#") == "an editor's backup or temporary file"
+    assert skipped.pop("build.py").startswith("source code or data, not a document (.py")
+    assert skipped.pop("logo.svg").startswith("source code or data, not a document (.svg")
+    assert not skipped
 
     _, chunks = chunks_of(tmp_path, "guide.org", "* Feeding\n\nThe lamb is fed three times a day in its first week.\n")
     assert sentences_by_section(chunks) == {"Feeding": ["The lamb is fed three times a day in its first week."]}

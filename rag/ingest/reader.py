@@ -34,6 +34,15 @@ XML = {".xml"}
 # content tells a document from an image: a user's own docs come as README, NEWS.Debian,
 # guide.org or settings.xml, and two of the twelfth blind set's ten were skipped by type alone.
 SUFFIXES = MARKDOWN | TEXT | HTML | RESTRUCTURED
+# Text that is no document: source code, data and drawings (an SVG logo is XML text), which a
+# folder of docs picks up beside them, and what editors leave behind ("guide.md~", "#guide.md#"),
+# which would answer every question twice. Each is skipped with its reason.
+NOT_DOCUMENTS = frozenset("""
+.py .pyi .js .mjs .cjs .ts .tsx .jsx .c .h .cc .cpp .cxx .hpp .java .kt .scala .go .rs .rb .php .cs
+.swift .m .pl .pm .lua .r .jl .sql .css .scss .sass .less .vue .svelte .ipynb
+.json .jsonl .ndjson .csv .tsv .lock .map .log .pem .crt .key .svg .eps .ps
+""".split())
+TEMPORARY_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part", ".crdownload", ".bak", ".orig", ".rej")
 UTF8_MULTIBYTE = re.compile("[^\x00-\x7f\ufffd]")  # a character only valid UTF-8 decodes to
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 SNIFF_BYTES = 8192  # what tells text from binary
@@ -141,6 +150,9 @@ def _examine(real_root: str, source: str, path: Path, max_bytes: int) -> SourceF
             return SourceFile(source, path, "", 0, "link to a folder (not followed; its files are "
                                                    "indexed under their own paths)")
         target = Path(real)
+    why_not = not_a_document(path.name)
+    if why_not:
+        return SourceFile(source, path, "", 0, why_not)
     try:
         if path.suffix.lower() not in SUFFIXES and is_binary(_head(target)):
             return SourceFile(source, path, "", 0, f"unsupported type {path.suffix or '(none)'}")
@@ -152,6 +164,21 @@ def _examine(real_root: str, source: str, path: Path, max_bytes: int) -> SourceF
     if is_binary(data):
         return SourceFile(source, path, "", len(data), "binary")
     return SourceFile(source, path, hashlib.sha256(data).hexdigest(), len(data))
+
+
+def is_temporary(name: str) -> bool:
+    """An editor's backup, swap or autosave file, or a download in progress."""
+    return name.endswith(TEMPORARY_SUFFIXES) or (name.startswith("#") and name.endswith("#"))
+
+
+def not_a_document(name: str) -> str:
+    """Why a file of this name is not read as a document (`NOT_DOCUMENTS`), or ""."""
+    if is_temporary(name):
+        return "an editor's backup or temporary file"
+    suffix = Path(name).suffix.lower()
+    if suffix in NOT_DOCUMENTS:
+        return f"source code or data, not a document ({suffix}; rename it .txt to index it)"
+    return ""
 
 
 def scan(root: Path, max_bytes: int, exclude: Path | None = None) -> Iterator[SourceFile]:
