@@ -301,6 +301,17 @@ worldwide and for the maximum duration the law allows.
 """
 
 
+def test_a_last_line_that_ends_its_sentence_inside_brackets_is_text_not_a_heading(tmp_path):
+    """gtk2's README ends "Patches should be in unified diff form. (The -up option to GNU diff.)":
+    a short line not ending in a full stop read as a heading over nothing, and was lost."""
+    readme = ("Patches\n=======\n\nPatches should also be submitted to bugzilla.\n\n"
+              "Patches should be in unified diff form. (The -up option to GNU diff.)\n")
+    _, chunks = chunks_of(tmp_path, "README", readme)
+    assert sentences_by_section(chunks) == {"Patches": [
+        "Patches should also be submitted to bugzilla.", "Patches should be in unified diff form.",
+        "(The -up option to GNU diff.)"]}
+
+
 def test_an_indented_all_capitals_disclaimer_is_prose_not_code(tmp_path):
     """A licence's indented block of capitals (CC0's disclaimer) is sentences, not code lines:
     read as code, each wrapped line was quoted as an answer of its own."""

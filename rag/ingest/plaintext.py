@@ -111,6 +111,11 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
     return found
 
 
+# what may close a sentence after its stop: "(The -up option to GNU diff.)" ends a sentence, and
+# as the last paragraph of gtk2's README it was read as a heading over nothing, so it was lost
+_CLOSERS = ")]\"'’”"
+
+
 def heading_of(paragraph: str) -> tuple[int, str, int] | None:
     """(level, heading, where the text after it starts) when the paragraph is, or opens with, a
     heading; else None. A numbered line may end in a full stop ("4. compress() returns an error.")."""
@@ -128,7 +133,7 @@ def heading_of(paragraph: str) -> tuple[int, str, int] | None:
     if lead and paragraph[lead.end():].strip():
         return 2 + lead.group(1).rstrip(".").count("."), f"{lead.group(1)} {lead.group(2)}", lead.end()
     if "\n" not in paragraph and len(paragraph) <= HEADING_MAX_CHARS \
-            and (number or not paragraph.endswith((".", ",", ";", ":"))) \
+            and (number or not paragraph.rstrip(_CLOSERS).endswith((".", ",", ";", ":"))) \
             and not _COLUMNS.search(paragraph.strip()) and (number or not _FRAGMENT.match(paragraph)) \
             and not paragraph.startswith(("[", "(", "<", "$")) and "://" not in paragraph \
             and markdown.shows_words(paragraph):
