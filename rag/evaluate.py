@@ -21,6 +21,7 @@ from typing import Any
 from rag.answer.generators.base import Turn
 from rag.answer.pipeline import Assistant
 from rag.errors import RagError
+from rag.ingest import markdown
 from rag.payload import answer_payload
 from rag.records import Answer, Chunk
 
@@ -50,14 +51,16 @@ def normalised(text: str) -> str:
 
 
 _LINK = re.compile(r"\[([^\]]*)\]\([^)\s]*\)|\s*<https?://[^>\s]*>`?_*")
-_MARKS = re.compile(r"[`*\[\]]")
+_MARKS = re.compile(r"[`*\[\]#]")
 
 
 def markup_free(text: str) -> str:
     """`normalised`, without inline markup: an evidence phrase copied from a document's source
-    ("Defaults to ``text/plain``.", "`YAML <https://yaml.org>`_") still matches the passage as
-    read, which shows reStructuredText's literals and links as their text."""
-    return normalised(_MARKS.sub("", _LINK.sub(lambda m: m.group(1) or "", text)))
+    ("Defaults to ``text/plain``.", "`YAML <https://yaml.org>`_", "to break, use <b>_.find</b>",
+    a configuration sample's "# The configuration can be specified only at startup time.") still
+    matches the passage as read, which shows literals, links and tags as their text and comment
+    marks as spaces."""
+    return normalised(_MARKS.sub("", markdown.visible_text(_LINK.sub(lambda m: m.group(1) or "", text))))
 
 
 def expect_groups(item: dict[str, Any]) -> list[list[str]]:
