@@ -6,7 +6,8 @@ a flat list of strings is one group), `claims` (markers the answer must show) an
 phrase a cited passage, with its section label, must contain). Optional `kind` (answerable, follow-up, near-miss,
 off-topic) and `split` (train, heldout) give the per-kind and per-split scores. Text is compared
 lowercased with runs of whitespace as one space, so hard-wrapped documents match, and evidence
-without inline markup (backticks, asterisks, brackets, link targets), as a passage reads.
+without inline markup (backticks, asterisks, brackets, link targets, HTML tags, "#" comment
+marks), as a passage reads.
 Items run through `Assistant.answer`, the same path as `rag ask`.
 """
 

@@ -150,11 +150,11 @@ def unstated(question: str, shown: Sequence[str], query: str = "", sources: Sequ
     kind = wanted_kind(query if elliptical(question) else question)
     if kind is None or kind.name not in SHOWN_KINDS:
         return ""
-    if kind.name == "version":
-        beside = _version_beside(question, [text for text in shown if kind.stated_in(text)], sources)
-        if beside:
-            return f"state no version beside {beside}"
-    if any(kind.stated_in(text) for text in shown):
+    stating = [text for text in shown if kind.stated_in(text)]
+    beside = _version_beside(question, stating, sources) if kind.name == "version" else ""
+    if beside:
+        return f"state no version beside {beside}"
+    if stating:
         return ""
     return f"state no {SHOWN_KINDS[kind.name]}" + _beside(names(question) or names(query))
 
