@@ -1,10 +1,13 @@
-"""Fit the extractive answerer's sentence scorer and its companion model, with cross-validation.
+"""Fit the extractive answerer's answer-shape model, sentence scorer and companion model, with
+cross-validation.
 
 Each answerable item of the training sets goes through the pipeline (history, retrieval, gate);
 when the gate lets it through, every candidate sentence the extractive answerer weighs becomes a
 row of `rag.answer.generators.extractive.FEATURES`, labelled 1 when it holds an expected answer
-string. A logistic regression (scikit-learn, installed with sentence-transformers) learns the
-weights; 5-fold cross-validation grouped by item compares how often the top-scoring sentence
+string. First the answer-shape model (`rag.answer.shape`) learns, from each item's question and
+the forms of its expected answers, which forms a question expects; the scorer's `answer_shape`
+column is then cross-fitted, each item's from a model that never saw it. A logistic regression
+(scikit-learn, installed with sentence-transformers) learns the scorer's weights; 5-fold cross-validation grouped by item compares how often the top-scoring sentence
 holds the answer under the hand-set constants and under the fitted weights.
 
 Then, with the candidates ranked by the fitted scorer, each item whose best sentence misses the
@@ -16,8 +19,8 @@ which no companion is shown is the highest that loses no more than a point of th
 
     python scripts/fit_answer.py [--out rag/answer/generators/sentence_scorer.json]
 
-After `FEATURES` or `COMPANION_FEATURES` changes, delete the old JSON file first: the product
-refuses weights fitted on other features, and this script imports it.
+After `FEATURES`, `COMPANION_FEATURES` or `shape.FORMS` changes, delete the old JSON files first:
+the product refuses weights fitted on other features, and this script imports it.
 
 Fitted on the dev sets only (`eval_sets.DEV_SETS` but gold.jsonl: each blind set was scored first
 and last as held-out, then became dev data). The newest blind set is not among them and is never
@@ -38,6 +41,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np  # noqa: E402
 
 from rag import evaluate  # noqa: E402
+from rag.answer import shape  # noqa: E402
 from rag.answer.generators import extractive  # noqa: E402
 from rag.answer.generators.base import Request  # noqa: E402
 from rag.service import assistant, ensure_index  # noqa: E402
@@ -60,9 +64,9 @@ class Recorder(extractive.ExtractiveGenerator):
         yield from super().stream(request)
 
 
-def rows_of(bot, recorder: Recorder, item: dict) -> tuple[np.ndarray, np.ndarray, Request] | None:
-    """(features, labels, the request) of the scored turn's candidate sentences; None when refused
-    or unlabelled."""
+def rows_of(bot, recorder: Recorder, item: dict) -> tuple[np.ndarray, np.ndarray, Request, list[str]] | None:
+    """(features, labels, the request, the sentences) of the scored turn's candidate sentences;
+    None when refused or unlabelled."""
     recorder.last = None
     answer, _ = evaluate.run_item(bot, item)
     if answer.refused or recorder.last is None:
@@ -71,7 +75,7 @@ def rows_of(bot, recorder: Recorder, item: dict) -> tuple[np.ndarray, np.ndarray
     labels = labels_of(item, candidates)
     if not len(candidates) or not labels.any():
         return None
-    return np.stack([c.features for c in candidates]), labels, recorder.last
+    return np.stack([c.features for c in candidates]), labels, recorder.last, [c.text for c in candidates]
 
 
 def labels_of(item: dict, candidates: list[extractive.Candidate]) -> np.ndarray:
@@ -82,8 +86,9 @@ def labels_of(item: dict, candidates: list[extractive.Candidate]) -> np.ndarray:
                      for text in shown], dtype=float)
 
 
-def collect(folder: Path) -> list[tuple[str, np.ndarray, np.ndarray, Request, dict]]:
-    """(set:item id, features, labels, the request, the item) of every labelled item."""
+def collect(folder: Path) -> list[tuple[str, np.ndarray, np.ndarray, Request, list[str], dict]]:
+    """(set:item id, features, labels, the request, the candidate sentences, the item) of every
+    labelled item."""
     found = []
     for gold, corpus in TRAINING:
         index = folder / corpus.name
@@ -151,7 +156,7 @@ def companion_cases(items) -> list[tuple[str, np.ndarray, np.ndarray, list[bool]
     """(set, companion rows, their labels, which follow the best, the best holds it) of every item,
     its candidates ranked by the scorer now in force (`extractive.SCORER`)."""
     cases = []
-    for name, _, _, request, item in items:
+    for name, _, _, request, _, item in items:
         ranked = extractive.candidates(request)
         labels = labels_of(item, ranked)
         others = extractive.companion_pool(ranked)
@@ -226,8 +231,79 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         items = collect(Path(folder))
     if not args.companion_only:
+        fit_shape_model(items, args.out.with_name(shape.MODEL_FILE.name))
         fit_sentence_scorer(items, args.out)
     fit_companion_model(items, args.out.with_name(extractive.COMPANION_FILE.name))
+
+
+SHAPE_C = 0.5  # the question model's regularisation: fewer than two thousand questions
+SHAPE_MIN_QUESTIONS = 3  # a term fewer questions hold teaches nothing that carries to new ones
+SHAPE_COLUMN = extractive.FEATURES.index("answer_shape")
+
+
+def shape_cases(items) -> tuple[list[str], np.ndarray]:
+    """(the question whose form shows what is asked, the forms its expected answers take) per item."""
+    questions = [extractive.kind_source(request) for _, _, _, request, _, _ in items]
+    forms = np.array([np.max([shape.forms_of(alt) for group in evaluate.expect_groups(item) for alt in group], axis=0)
+                      for *_, item in items])
+    return questions, forms
+
+
+def fit_shapes(questions: list[str], forms: np.ndarray) -> shape.ShapeModel:
+    """One logistic regression per form over the questions' terms (`shape.question_terms`)."""
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectorizer = CountVectorizer(analyzer=shape.question_terms, min_df=SHAPE_MIN_QUESTIONS, binary=True)
+    terms = vectorizer.fit_transform(questions)
+    vocabulary = vectorizer.get_feature_names_out()
+    weights, bias = np.zeros((len(vocabulary), len(shape.FORMS))), np.zeros(len(shape.FORMS))
+    for column in range(len(shape.FORMS)):
+        labels = forms[:, column]
+        if labels.min() == labels.max():  # a form no answer (or every answer) takes
+            rate = float(np.clip(labels.mean(), 1e-3, 1 - 1e-3))
+            bias[column] = np.log(rate / (1 - rate))
+            continue
+        model = LogisticRegression(C=SHAPE_C, max_iter=3000).fit(terms, labels)
+        weights[:, column], bias[column] = model.coef_[0], model.intercept_[0]
+    return shape.ShapeModel({t: w for t, w in zip(vocabulary, weights) if np.abs(w).max() >= 0.005}, bias)
+
+
+def set_shape_column(items, model_of) -> None:
+    """Write, in place, each candidate's `answer_shape` feature under the model `model_of(i)`
+    gives for item i."""
+    for i, (_, features, _, request, texts, _) in enumerate(items):
+        expected = model_of(i).expected(extractive.kind_source(request))
+        features[:, SHAPE_COLUMN] = [shape.match(expected, text) for text in texts]
+
+
+def fit_shape_model(items, out: Path, folds: int = 5, seed: int = 0) -> None:
+    """The answer-shape model, then its feature column for the sentence scorer. The column the
+    scorer learns from is cross-fitted (each item's from a model that never saw its question), or
+    the scorer would trust a feature that had read the answers. Reports the scorer's
+    cross-validated top-1 without and with it."""
+    questions, forms = shape_cases(items)
+    order = np.random.default_rng(seed).permutation(len(items))
+    fold_of = np.empty(len(items), dtype=int)
+    for fold in range(folds):
+        fold_of[order[fold::folds]] = fold
+    models = [fit_shapes([q for q, f in zip(questions, fold_of) if f != fold], forms[fold_of != fold])
+              for fold in range(folds)]
+    set_shape_column(items, lambda i: shape.UNFITTED)
+    _, without = cross_validate(items)
+    set_shape_column(items, lambda i: models[fold_of[i]])
+    _, with_shape = cross_validate(items)
+    print(f"\nanswer shapes: top sentence holds the answer, 5-fold cross-validated: "
+          f"without {without:.1%}, with {with_shape:.1%}")
+    model = fit_shapes(questions, forms)
+    out.write_text(json.dumps({
+        "forms": list(shape.FORMS), "bias": [round(float(b), 4) for b in model.bias],
+        "weights": {t: [round(float(v), 3) for v in w] for t, w in sorted(model.weights.items())},
+        "items": len(items), "cv_top1_without": round(without, 4), "cv_top1_with": round(with_shape, 4),
+        "trained_on": [str(g) for g, _ in TRAINING],
+    }) + "\n", encoding="utf-8")
+    print(f"wrote {out} ({len(model.weights)} terms)")
+    shape.MODEL = model
 
 
 def fit_sentence_scorer(items, out: Path) -> None:

@@ -251,10 +251,19 @@ ONE_FILE_ANSWERS = [
      "- At least 10 GB of free disk space\n- 30-60 minutes for the initial build\n\n"
      "The build tools do not come with Visual Studio Code by default.\n",
      "building widget from source, how much free disk do i need", "10 GB"),
+    # "how many times" expects a number (the fitted answer-shape model, `rag.answer.shape`): the one
+    # sentence of the section that holds one is shown, though it shares fewest words with the question
+    ("frob-README.md",
+     "# frob\n\nfrob fetches files over HTTP.\n\n## Retries\n\n"
+     "When a download fails, frob retries it before giving up. Each retry waits twice as long as the "
+     "one before. The number of attempts is 5 unless you change it. Retries can be turned off in the "
+     "configuration.\n",
+     "how many times does frob retry a failed download", "attempts is 5"),
 ]
 
 
-@pytest.mark.parametrize("name, text, question, expected", ONE_FILE_ANSWERS, ids=["leans-on-next", "list-item"])
+@pytest.mark.parametrize("name, text, question, expected", ONE_FILE_ANSWERS,
+                         ids=["leans-on-next", "list-item", "expected-form"])
 def test_one_file_answers_show_the_sentence_that_holds_the_answer(tmp_path, name, text, question, expected):
     from tests.reading import ask_one_file
 

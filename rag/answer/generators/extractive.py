@@ -5,10 +5,12 @@ two companions (the sentences likeliest to hold what it leaves out, most often t
 on), in reading order, each followed by the label of its passage, and leads a yes/no question with
 "Yes." or "No.". A sentence's score is a logistic model over `FEATURES` (dense similarity of
 precomputed sentence vectors, rare-word overlap, the passage's rank and section, whether it states
-the kind of fact asked for, and what counts against it); the companions shown beside the best one
-are chosen by a second logistic model over `COMPANION_FEATURES`. Both are fitted on the dev eval sets by
-scripts/fit_answer.py (sentence_scorer.json, companion_scorer.json). It never writes a word that
-is not in a passage, so its citations and figures verify by construction.
+the kind of fact asked for or holds the form the answer is expected to take, such as a number or
+an option (`rag.answer.shape`), and what counts against it); the companions shown beside the best
+one are chosen by a second logistic model over `COMPANION_FEATURES`. All three models are fitted on
+the dev eval sets by scripts/fit_answer.py (sentence_scorer.json, companion_scorer.json,
+answer_shapes.json). It never writes a word that is not in a passage, so its citations and figures
+verify by construction.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answer import gate
+from rag.answer import gate, shape
 from rag.answer.generators.base import Generator, Request
 from rag.answer.question import wanted_kind
 from rag.index import lexical
@@ -45,7 +47,8 @@ FAQ_MATCH = 0.8  # a question this close to an FAQ question is that question, so
 
 
 FEATURES = ("dense", "overlap", "passage_rank", "passage_dense", "passage_coverage", "states_wanted_fact",
-            "short", "fragment", "repeat", "first_in_passage", "section_overlap", "code", "heading_states_fact")
+            "short", "fragment", "repeat", "first_in_passage", "section_overlap", "code", "heading_states_fact",
+            "answer_shape")
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,7 @@ class Scorer:
 
 # The constants this scorer had before it was fitted (dense + 0.5 overlap + 0.03 per rank step +
 # 0.45 for the wanted fact - 0.1 short - 0.5 fragment - 0.3 repeat): the fit's baseline.
-HAND_SET = Scorer(np.array([1.0, 0.5, 0.15, 0.0, 0.0, 0.45, -0.1, -0.5, -0.3, 0.0, 0.0, 0.0, 0.0]))
+HAND_SET = Scorer(np.array([1.0, 0.5, 0.15, 0.0, 0.0, 0.45, -0.1, -0.5, -0.3, 0.0, 0.0, 0.0, 0.0, 0.0]))
 SCORER_FILE = Path(__file__).with_name("sentence_scorer.json")
 SCORER = Scorer.load(SCORER_FILE, FEATURES) if SCORER_FILE.exists() else HAND_SET
 
@@ -149,10 +152,11 @@ def candidates(request: Request) -> list[Candidate]:
                   for p in request.passages[:PASSAGES_READ]}  # "section 8", "patent license": once a passage
     kind_question = kind_source(request)
     headings = {p.label: heading_stating(kind_question, p.chunk.section) for p in request.passages[:PASSAGES_READ]}
+    expected = shape.MODEL.expected(kind_question)
     out = []
     for (rank, passage, index, text), terms in zip(found, term_sets):
         row = feature_row(request, passage, rank, index, text, terms, _overlap(terms, weights), said, own,
-                          in_section[passage.label], kind_question, headings[passage.label])
+                          in_section[passage.label], kind_question, headings[passage.label], expected)
         score = SCORER.score(row)
         borrowed = bool(_LEAD_WORD.match(text)) and not _answers_its_faq(passage, index)
         heading = headings[passage.label] if row[FEATURES.index("heading_states_fact")] else ""
@@ -162,10 +166,10 @@ def candidates(request: Request) -> list[Candidate]:
 
 def feature_row(request: Request, passage: Passage, rank: int, index: int, text: str, terms: frozenset[str],
                 overlap: float, said: str, own: set[str], section_overlap: float, kind_question: str,
-                heading: str) -> np.ndarray:
+                heading: str, expected: np.ndarray) -> np.ndarray:
     """What is known about one candidate sentence, in the order of `FEATURES`. `kind_question`
     shows the kind of fact wanted (`kind_source`); `heading` is the passage's heading that states
-    it, or ""."""
+    it, or ""; `expected`, the forms the answer is expected to take (`shape.ShapeModel`)."""
     code = index in code_sentences(passage.chunk)
     wanted = states_wanted_fact(kind_question, text)
     return np.array([
@@ -187,6 +191,7 @@ def feature_row(request: Request, passage: Passage, rank: int, index: int, text:
         section_overlap,
         1.0 if code else 0.0,
         1.0 if wanted < 1.0 and heading else 0.0,
+        shape.match(expected, text),
     ])
 
 
@@ -237,12 +242,13 @@ _PROMPT = re.compile(r"^\s*(>>>|In \[\d+\]:)\s")  # an interactive Python prompt
 COMPANION_FEATURES = ("score", "best_score", "next", "previous", "same_passage", "overlap_gain", "dense_gain",
                       "fact_gain", "code", "best_code", "best_introduces", "fragment", "short",
                       "next_after_code", "next_after_colon", "next_continues", "next_explains", "output_of_prompt",
-                      "completes_fact")
+                      "completes_fact", "shape_gain")
 COMPANIONS_WEIGHED = 12  # the companion is one of the best-scoring sentences after the best
 # Two companions at most: the second-likeliest holds the answer the best and the likeliest miss
 # often enough to be worth a third sentence (scripts/fit_answer.py, leaving one set out; docs/RETRIEVAL.md)
 COMPANIONS_SHOWN = 2
-_AT = {name: FEATURES.index(name) for name in ("dense", "overlap", "states_wanted_fact", "short", "fragment", "code")}
+_AT = {name: FEATURES.index(name)
+       for name in ("dense", "overlap", "states_wanted_fact", "short", "fragment", "code", "answer_shape")}
 # Before a fit: the next sentence, as an explanation or a line of code most often goes on there.
 HAND_SET_COMPANION = Scorer(np.array([1.0, 0, 1.0] + [0.0] * (len(COMPANION_FEATURES) - 3)), -1.0, logistic=True)
 COMPANION_FILE = Path(__file__).with_name("companion_scorer.json")
@@ -268,6 +274,8 @@ def companion_row(best: Candidate, other: Candidate, question: str) -> np.ndarra
         follows * float(bool(_PROMPT.match(best.text)) and not _PROMPT.match(other.text)),
         # the fact asked for in full where the best has a weaker form ("August 2025" beside "2025")
         float(o[_AT["states_wanted_fact"]] == 1.0 and b[_AT["states_wanted_fact"]] < 1.0),
+        # the form the answer is expected to take, held where the best lacks it ("144" for "how many")
+        o[_AT["answer_shape"]] - b[_AT["answer_shape"]],
     ])
 
 
