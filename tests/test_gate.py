@@ -221,6 +221,20 @@ def test_a_follow_up_in_its_own_words_asks_only_what_it_asks():
     assert unsupported("and the startup?", hits, query=f"{asked_before} and the startup?").startswith("say nothing about traffic")
 
 
+def test_a_follow_up_in_its_own_words_wants_no_kind_of_fact_the_turn_before_wanted():
+    """After a question on market share, "ok other thing - what hardware do i need for the big
+    gpt-oss model" asks for no percentage: it was refused with "the passages found give no
+    percentage" (article_user11). An elliptical "and the open-weight ones?" still asks the market share."""
+    hits = [_hit("The 120B version of gpt-oss can run on a single 80GB GPU.")]
+    asked_before = "whats the market share of proprietary models in token usage"
+    own = "ok other thing - what hardware do i need for the big gpt-oss model"
+    assert unsupported(own, hits, query=f"{asked_before} {own}") == ""
+    share = [_hit("The open-weight models hold a market share of 20%, for the most part."), *hits]
+    assert unsupported("and the open-weight ones?", share, query=f"{asked_before} and the open-weight ones?") == ""
+    assert unsupported("and the open-weight ones?", hits,
+                       query=f"{asked_before} and the open-weight ones?").startswith("say nothing about market")
+
+
 def test_an_adverb_before_the_verb_is_not_what_is_asked_about():
     hits = [_hit("Pillow is the friendly PIL fork by Jeffrey Clark and contributors.")]
     assert unsupported("what exactly is Pillow", hits) == ""

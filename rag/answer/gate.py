@@ -100,17 +100,19 @@ def unsupported(question: str, hits: Sequence[Hit], vocabulary: Collection[str] 
     or the kind of fact it wants, as the end of a sentence ("say nothing about programming
     language", "give no date for GPT-4o"); "" when some passage holds it all.
 
-    `query` is the question condensed with the conversation. A follow-up asks for what the
-    question before it asked for ("and GPT-4o?" after "When did gpt-oss come out?" asks for a
-    date), about the names it gives itself, or else about the earlier ones."""
+    `query` is the question condensed with the conversation. An elliptical follow-up asks for what
+    the question before it asked for ("and GPT-4o?" after "When did gpt-oss come out?" asks for a
+    date); any follow-up asks about the names it gives itself, or else about the earlier ones."""
     query = query or question
     # an elliptical follow-up ("and GPT-4o?") asks what the turn before asked; one that asks in
-    # its own words ("and by when had the costs dropped") asks only that
-    asked = [a for a in asked_about(query if elliptical(question) else question) if a.checked(vocabulary)]
+    # its own words ("and by when had the costs dropped", "ok other thing - what hardware do i
+    # need", after a question on market share) asks only that, the thing and the kind of fact
+    asking = query if elliptical(question) else question
+    asked = [a for a in asked_about(asking) if a.checked(vocabulary)]
     in_phrases = {word for a in asked for word in a.phrase.split()}
     given = [name for name in names(question, proper) or names(query, proper) if name.text not in in_phrases]
     units = [(text, terms) for text, terms in evidence_units(hits) if all(n.referred_to_in(terms) for n in given)]
-    kind = wanted_kind(query)
+    kind = wanted_kind(asking)
     for a in asked:
         # a thing that names the kind of fact asked is held by a statement of that kind: "how much
         # memory" by "a single 80GB GPU" (refused three times on the article sets)
@@ -119,7 +121,7 @@ def unsupported(question: str, hits: Sequence[Hit], vocabulary: Collection[str] 
                  if a.held_in(terms) or (stated_kind is not None and stated_kind.stated_in(text) == 1.0)]
         if not units:
             return f"say nothing about {a.phrase}" + _beside(given)
-    if kind is None or kind.name not in CHECKED_KINDS or not asks_value(query):
+    if kind is None or kind.name not in CHECKED_KINDS or not asks_value(asking):
         return ""
     if not any(kind.stated_in(text) for text, _ in units):
         return f"give no {CHECKED_KINDS[kind.name]}" + _beside(given)
