@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.question import asked_about, asks_value, elliptical, names, wanted_kind
+from rag.answer.question import asked_about, asking, asks_value, elliptical, names, wanted_kind
 from rag.index import lexical
 
 
@@ -158,3 +158,12 @@ def test_whats_without_an_apostrophe_is_still_a_question():
     """"whats ..." read as no question word: an elliptical follow-up that asks no value."""
     assert not elliptical("whats the license of llama 4") and asks_value("whats the license of llama 4")
     assert elliptical("its license?")  # "its" is a word of its own, no "it's"
+
+
+def test_a_follow_up_asks_in_its_own_words_unless_it_has_none():
+    before = "whats the market share of proprietary models"
+    assert asking("and the open-weight ones?", f"{before} and the open-weight ones?") == \
+        f"{before} and the open-weight ones?"
+    own = "ok other thing - what hardware do i need"
+    assert asking(own, f"{before} {own}") == own
+    assert wanted_kind(asking(own, f"{before} {own}")) is None  # no share is wanted any more

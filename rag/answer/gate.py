@@ -27,7 +27,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.answer.question import (MAX_ANALYSED_CHARS, Name, analysed, asked_about, asks_value, elliptical, names,
+from rag.answer.question import (MAX_ANALYSED_CHARS, Name, analysed, asked_about, asking, asks_value, names,
                                  wanted_kind)
 from rag.index import lexical
 from rag.index.search import chunk_terms
@@ -107,12 +107,12 @@ def unsupported(question: str, hits: Sequence[Hit], vocabulary: Collection[str] 
     # an elliptical follow-up ("and GPT-4o?") asks what the turn before asked; one that asks in
     # its own words ("and by when had the costs dropped", "ok other thing - what hardware do i
     # need", after a question on market share) asks only that, the thing and the kind of fact
-    asking = query if elliptical(question) else question
-    asked = [a for a in asked_about(asking) if a.checked(vocabulary)]
+    asked_text = asking(question, query)
+    asked = [a for a in asked_about(asked_text) if a.checked(vocabulary)]
     in_phrases = {word for a in asked for word in a.phrase.split()}
     given = [name for name in names(question, proper) or names(query, proper) if name.text not in in_phrases]
     units = [(text, terms) for text, terms in evidence_units(hits) if all(n.referred_to_in(terms) for n in given)]
-    kind = wanted_kind(asking)
+    kind = wanted_kind(asked_text)
     for a in asked:
         # a thing that names the kind of fact asked is held by a statement of that kind: "how much
         # memory" by "a single 80GB GPU" (refused three times on the article sets)
@@ -121,7 +121,7 @@ def unsupported(question: str, hits: Sequence[Hit], vocabulary: Collection[str] 
                  if a.held_in(terms) or (stated_kind is not None and stated_kind.stated_in(text) == 1.0)]
         if not units:
             return f"say nothing about {a.phrase}" + _beside(given)
-    if kind is None or kind.name not in CHECKED_KINDS or not asks_value(asking):
+    if kind is None or kind.name not in CHECKED_KINDS or not asks_value(asked_text):
         return ""
     if not any(kind.stated_in(text) for text, _ in units):
         return f"give no {CHECKED_KINDS[kind.name]}" + _beside(given)
@@ -148,8 +148,7 @@ def unstated(question: str, shown: Sequence[str], query: str = "", sources: Sequ
     version beside nushell"); "" when one does or the question asks no such kind. An elliptical
     follow-up asks what the turn before did. `sources`: the answer's file names, whose words a
     version question names without asking about them ("which pyenv release added ...")."""
-    query = query or question
-    kind = wanted_kind(query if elliptical(question) else question)
+    kind = wanted_kind(asking(question, query))
     if kind is None or kind.name not in SHOWN_KINDS:
         return ""
     stating = [text for text in shown if kind.stated_in(text)]

@@ -21,7 +21,7 @@ from rag.answer.citations import verify
 from rag.answer.condense import condense
 from rag.answer.gate import judge
 from rag.answer.generators.base import Generator, Options, Request, Turn, label_passages
-from rag.answer.question import wanted_kind
+from rag.answer.question import asking, wanted_kind
 from rag.embed.embedder import Embedder
 from rag.index import store
 from rag.index.search import Index
@@ -98,7 +98,8 @@ class Assistant:
         # tell a follow-up that changes subject from one that leans on the last turn.
         also = [(question, self.embedder.embed_query(question))] if query != question.strip() else []
         embedded = _ms(started)
-        hits = tuple(self.index().search(query, query_vector, k, mode=mode, also=also, prefer=_stating(query)))
+        prefer = _stating(asking(question, query))
+        hits = tuple(self.index().search(query, query_vector, k, mode=mode, also=also, prefer=prefer))
         if timings is not None:
             timings["embed"], timings["retrieve"] = embedded, _ms(started) - embedded
         return query, query_vector, hits

@@ -280,6 +280,13 @@ def elliptical(question: str) -> bool:
     return not _QUESTION_WORD.search(analysed(question))
 
 
+def asking(question: str, query: str) -> str:
+    """The text whose form shows what a turn asks: the question, or for an elliptical follow-up
+    ("and GPT-4o?") the question condensed with the turns before it (`query`). One that asks in
+    its own words ("ok other thing - what hardware do i need") asks only that."""
+    return query if query and elliptical(question) else question
+
+
 def asks_value(question: str) -> bool:
     question = analysed(question)
     return bool(_ASKS_VALUE.search(question)) and not _COMPARES.search(question)
