@@ -166,4 +166,4 @@ def test_a_follow_up_asks_in_its_own_words_unless_it_has_none():
         f"{before} and the open-weight ones?"
     own = "ok other thing - what hardware do i need"
     assert asking(own, f"{before} {own}") == own
-    assert wanted_kind(asking(own, f"{before} {own}")) is None  # no share is wanted any more
+    assert wanted_kind(asking(own, f"{before} {own}")).name == "hardware"  # no share any more
