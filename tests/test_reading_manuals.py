@@ -127,6 +127,43 @@ def test_a_configuration_file_of_commented_defaults_quotes_its_settings_and_comm
     assert "max_connections = 100" in answer.text
 
 
+SENSORS_SAMPLE = """\
+# libsensors configuration file
+# -----------------------------
+#
+# Only label, compute and set statements for internal voltage and
+# temperature sensors are included. Configuration files for specific
+# mainboards can be found in "configs" directory of lm-sensors package.
+
+chip "lm78-*" "lm79-*"
+
+    label temp1 "M/B Temp"
+
+chip "w83792d-*"
+
+    label in0 "VcoreA"
+    label in1 "VcoreB"
+    set in6_min 5.0 * 0.90
+    set in6_max 5.0 * 1.10
+
+chip "fscsyl-*"
+# Fujitsu Technology Solutions, "Syleus"-Chip
+
+    label temp1 "CPU Temp"
+    label temp4 "Super I/O Temp"
+    label fan1 "CPU Fan"
+"""
+
+
+def test_a_comment_block_among_many_statements_is_read_as_text(tmp_path):
+    """sensors3.conf comments on far fewer lines than it states "chip" and "label": its opening
+    comment was read as headings and lost, and "Syleus" (a chip's comment) was no sentence."""
+    _, chunks = chunks_of(tmp_path, "sensors3.conf", SENSORS_SAMPLE)
+    said = [s for piece in chunks for s in readable_sentences(piece)]
+    assert any('can be found in "configs" directory of lm-sensors package.' in s for s in said), said
+    assert any("Syleus" in s for s in said), said
+
+
 ORG_TABLE = """* Debug flags
 
 This table gives the flag values for the --debug option.

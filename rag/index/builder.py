@@ -36,8 +36,9 @@ from rag.records import Chunk
 # comment marks are spaces and its settings code; 21: a no-break space is a space when unwrapping;
 # 22: a file name's dot between letters parts words ("README.Debian"); 23: a table drawn with pipes in
 # plain text is a table, and an empty cell keeps the cells after it under their headers; 24: only HTML
-# elements are markup ("<STRING>", "<file>" are text); 25: a plain-text line ending ".)" is no heading
-CHUNKER_VERSION = 25
+# elements are markup ("<STRING>", "<file>" are text); 25: a plain-text line ending ".)" is no heading;
+# 26: a block of three comment lines makes a plain-text file a configuration file
+CHUNKER_VERSION = 26
 
 
 @dataclass

@@ -76,16 +76,22 @@ _INFO_BLOCK = ("* Menu:", "INFO-DIR-SECTION", "START-INFO-DIR-ENTRY", "Tag Table
 # A line opening with "#" or ";" (after any indentation): a comment of a configuration file.
 _COMMENT_MARK = re.compile(r"^([ \t]*)([#;]+)", re.MULTILINE)
 COMMENTED_SHARE = 0.5  # of non-blank lines: a file mostly commented out is configuration, not prose
+# Consecutive lines opening with a comment mark at their first column: a comment block that explains
+# settings, however many lines the settings take (sensors3.conf's opening comment, 16 lines among
+# 200 lines of "chip" and "label", read as headings and lost). Markdown written without its suffix
+# hardly stacks three heading lines.
+COMMENT_RUN = 3
+_COMMENT_RUN = re.compile(rf"(?:^[#;][^\n]*(?:\n|$)){{{COMMENT_RUN}}}", re.MULTILINE)
 _SETTING = re.compile(r"^[ \t]*[A-Za-z_][\w.-]*[ \t]*=[ \t]*\S", re.MULTILINE)  # "max_connections = 100"
 
 
 def uncommented(text: str) -> str | None:
     """The text with its comment marks as spaces, one for one, when most of its lines are
-    comments; else None. postgresql.conf.sample had no sentence to quote: every line opened with
-    "#" and read as a heading mark (corpus9)."""
+    comments or it holds a block of `COMMENT_RUN` comment lines; else None. postgresql.conf.sample
+    had no sentence to quote: every line opened with "#" and read as a heading mark (corpus9)."""
     lines = [line for line in text.split("\n") if line.strip()]
     comments = len(_COMMENT_MARK.findall(text))
-    if not lines or comments < COMMENTED_SHARE * len(lines):
+    if not lines or (comments < COMMENTED_SHARE * len(lines) and not _COMMENT_RUN.search(text)):
         return None
     return _COMMENT_MARK.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
 
