@@ -380,3 +380,14 @@ def test_a_text_file_of_any_type_is_read_and_a_binary_one_skipped(tmp_path):
             "command line names another.") in text
     # an element's name is the setting's name: not HTML, so not dropped as markup
     assert "<localRepository>/srv/cache/repository</localRepository>" in text
+
+
+def test_the_lines_under_a_hash_heading_inside_a_paragraph_are_sentences(tmp_path):
+    """A README without a suffix whose "## Usage" line follows its text without a blank line:
+    the heading is one line, and the lines after it were dropped with it as one heading."""
+    text = ("frob\n\nfrob fetches files.\n\nSome intro text here that is long enough to be prose.\n"
+            "## Usage\nRun frob --fast to go fast.\nIt is quick.\n")
+    _, chunks = chunks_of(tmp_path, "frob-README", text)
+    said = [s for piece in chunks for s in readable_sentences(piece)]
+    assert "Run frob --fast to go fast." in said and "It is quick." in said, said
+    assert not any("Usage" in s for s in said)  # the heading itself is no sentence

@@ -37,8 +37,9 @@ from rag.records import Chunk
 # 22: a file name's dot between letters parts words ("README.Debian"); 23: a table drawn with pipes in
 # plain text is a table, and an empty cell keeps the cells after it under their headers; 24: only HTML
 # elements are markup ("<STRING>", "<file>" are text); 25: a plain-text line ending ".)" is no heading;
-# 26: a block of three comment lines makes a plain-text file a configuration file
-CHUNKER_VERSION = 26
+# 26: a block of three comment lines makes a plain-text file a configuration file; 27: a "# " heading
+# line is one unit, the lines after it sentences of their own
+CHUNKER_VERSION = 27
 
 
 @dataclass

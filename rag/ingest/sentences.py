@@ -23,6 +23,7 @@ FENCES = ("```", "~~~")  # the lines that open and close a Markdown code block
 # "3." or "b)" opening a numbered item; bash's NEWS letters its items on past "z." to "aa.", "bb."
 _NUMBERING = re.compile(r"\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-z]{1,2})[.)]")
 # A line that starts a unit of its own instead of continuing the one above.
+_HEADING = re.compile(r"^\s*#{1,6}\s")
 _OPENS_UNIT = re.compile(r"^\s*(?:#{1,6}\s|[-*+•o]\s|\d+[.)]\s|\([a-z0-9]{1,3}\)\s|>|\|)")
 
 
@@ -97,7 +98,7 @@ def units(text: str) -> list[tuple[int, int]]:
             found[-1] = (found[-1][0], position + len(body))
         else:
             found.append((position, position + len(body)))
-            continuing = True
+            continuing = not _HEADING.match(body)  # a heading is one line: the next starts anew
         position += len(line)
     return found
 
