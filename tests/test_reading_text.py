@@ -391,3 +391,18 @@ def test_the_lines_under_a_hash_heading_inside_a_paragraph_are_sentences(tmp_pat
     said = [s for piece in chunks for s in readable_sentences(piece)]
     assert "Run frob --fast to go fast." in said and "It is quick." in said, said
     assert not any("Usage" in s for s in said)  # the heading itself is no sentence
+
+
+def test_one_line_entries_of_a_news_file_are_text_not_headings(tmp_path):
+    """libarchive's NEWS dates one-line entries, a blank line apart: each read as a heading that
+    headed nothing, so "Dec 01, 2020: libarchive 3.5.0 released" was in no passage and "release
+    date of libarchive 3.5.0?" was refused as naming a release the corpus never mentions."""
+    text = ("Apr 08, 2022: libarchive 3.6.1 released\n\nFeb 09, 2022: libarchive 3.6.0 released\n\n"
+            "Dec 01, 2020: libarchive 3.5.0 released\n\nOct 14, 2020: Support for system extended attributes\n\n"
+            "May 20, 2020: libarchive 3.4.3 released\n\n"
+            "Mar 21, 2006: 1.2.52 released\nMar 21, 2006: Fix -p on platforms that don't have\n"
+            "   platform-specific extended attribute code.\n")
+    _, chunks = chunks_of(tmp_path, "libarchive-NEWS", text)
+    said = [s for piece in chunks for s in readable_sentences(piece)]
+    for entry in ("Dec 01, 2020: libarchive 3.5.0 released", "Oct 14, 2020: Support for system extended attributes"):
+        assert entry in said, said

@@ -38,8 +38,9 @@ from rag.records import Chunk
 # plain text is a table, and an empty cell keeps the cells after it under their headers; 24: only HTML
 # elements are markup ("<STRING>", "<file>" are text); 25: a plain-text line ending ".)" is no heading;
 # 26: a block of three comment lines makes a plain-text file a configuration file; 27: a "# " heading
-# line is one unit, the lines after it sentences of their own
-CHUNKER_VERSION = 27
+# line is one unit, the lines after it sentences of their own; 28: any plain-text heading line that
+# heads nothing is text (a NEWS file's one-line dated entries)
+CHUNKER_VERSION = 28
 
 
 @dataclass

@@ -293,11 +293,11 @@ def document(source: str, text: str) -> Document:
     spans = paragraphs(text)
     usual = _usual_indent(text, spans)
     outline_indent: int | None = None  # indentation of the last heading, when it was "* " marked
-    # (level, its line as a block) of a numbered or starred heading line that has headed nothing
-    # yet: when the next heading is no deeper, the line was a list item ("25. The exponentiation
-    # operator is right-associative as of bash-3.1." over "26. ...", a release's single "** Fixed a
-    # buffer overflow"), and is kept as text; a title line over the first release ("GNU gzip NEWS")
-    # is not
+    # (level, its line as a block) of a heading line that has headed nothing yet: when the next
+    # heading is no deeper, the line was a list item ("25. The exponentiation operator is
+    # right-associative as of bash-3.1." over "26. ...", a release's single "** Fixed a buffer
+    # overflow") or a dated entry of a NEWS file ("Dec 01, 2020: libarchive 3.5.0 released" over
+    # the next), and is kept as text; a title line over the first release ("GNU gzip NEWS") is not
     alone: tuple[int, Block] | None = None
     run: tuple[int, int] | None = None  # (level, indentation) of the first of a run of terms
     for number, (start, end) in enumerate(spans):
@@ -343,8 +343,7 @@ def document(source: str, text: str) -> Document:
             path = markdown.heading_path(path, level, name)
             question = name if name.endswith("?") else None
             if not paragraph[body:].strip():  # a heading line alone, until text or a deeper heading follows
-                if _NUMBER.match(paragraph) or _OUTLINE.match(paragraph):  # an item of a list, maybe
-                    alone = (level, Block(parent, start, end, "prose"))
+                alone = (level, Block(parent, start, end, "prose"))
                 continue
             if question is not None or term:  # the answer follows its question (a section its name)
                 start += body + len(paragraph[body:]) - len(paragraph[body:].lstrip())
