@@ -132,6 +132,14 @@ def test_may_the_verb_dates_nothing_but_may_the_month_does():
     assert when.stated_in("It was released on 3 May 2020.") == 1.0
 
 
+def test_an_abbreviated_month_beside_its_day_or_year_is_a_date():
+    """A changelog dates its entries "Dec 01, 2020": the full date, not only a year."""
+    when = wanted_kind("release date of libarchive 3.5.0?")
+    assert when.stated_in("Dec 01, 2020: libarchive 3.5.0 released") == 1.0
+    assert when.stated_in("Fixed in 1 Oct 2019.") == 1.0
+    assert when.stated_in("Use the jan and dec fields for this.") == 0.0  # no day or year beside them
+
+
 def test_a_how_to_question_is_answered_by_a_command_line_or_an_option():
     how = wanted_kind("how do i make time write its output to a file")
     assert how.stated_in("-o file, --output=file: Write the statistics to file.") == 1.0
