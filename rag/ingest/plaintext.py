@@ -293,12 +293,13 @@ def document(source: str, text: str) -> Document:
     spans = paragraphs(text)
     usual = _usual_indent(text, spans)
     outline_indent: int | None = None  # indentation of the last heading, when it was "* " marked
-    # (level, its line as a block) of a heading line that has headed nothing yet: when the next
-    # heading is no deeper, the line was a list item ("25. The exponentiation operator is
-    # right-associative as of bash-3.1." over "26. ...", a release's single "** Fixed a buffer
-    # overflow") or a dated entry of a NEWS file ("Dec 01, 2020: libarchive 3.5.0 released" over
-    # the next), and is kept as text; a title line over the first release ("GNU gzip NEWS") is not
-    alone: tuple[int, Block] | None = None
+    # (level, its line as a block, whether it is numbered or starred) of a heading line that has
+    # headed nothing yet: when the next heading is no deeper, the line was a list item ("25. The
+    # exponentiation operator is right-associative as of bash-3.1." over "26. ...", a release's
+    # single "** Fixed a buffer overflow") or a dated entry of a NEWS file ("Dec 01, 2020:
+    # libarchive 3.5.0 released" over the next), and is kept as text; a plain title line over a
+    # numbered or starred first release ("GNU gzip NEWS" over "* Noteworthy changes ...") is not
+    alone: tuple[int, Block, bool] | None = None
     run: tuple[int, int] | None = None  # (level, indentation) of the first of a run of terms
     for number, (start, end) in enumerate(spans):
         paragraph, indent = text[start:end], _indent(text, start)
@@ -335,7 +336,8 @@ def document(source: str, text: str) -> Document:
                 level = run[0] + (indent > run[1])
             else:
                 run = None
-            if alone is not None and level <= alone[0]:
+            marked = bool(_NUMBER.match(paragraph) or _OUTLINE.match(paragraph))
+            if alone is not None and level <= alone[0] and (alone[2] or not marked):
                 blocks.append(alone[1])  # the heading before headed nothing: it was a line of text
             alone = None
             outline_indent = indent if _OUTLINE.match(paragraph) else None
@@ -343,7 +345,7 @@ def document(source: str, text: str) -> Document:
             path = markdown.heading_path(path, level, name)
             question = name if name.endswith("?") else None
             if not paragraph[body:].strip():  # a heading line alone, until text or a deeper heading follows
-                alone = (level, Block(parent, start, end, "prose"))
+                alone = (level, Block(parent, start, end, "prose"), marked)
                 continue
             if question is not None or term:  # the answer follows its question (a section its name)
                 start += body + len(paragraph[body:]) - len(paragraph[body:].lstrip())
