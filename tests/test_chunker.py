@@ -308,3 +308,20 @@ def test_the_words_searched_name_the_document():
     # a dot between letters parts the name's words; one between digits stays a version's
     notes = Chunk("id", "postgresql-common-README.Debian.txt", "SSL", "uses the snakeoil certificate", 0, 29)
     assert "debian" in chunk_terms(notes)
+
+
+@pytest.mark.parametrize("source, shown", [
+    # a lone star is text: msgpack's default read "10010241024", a number it never states
+    ("`max_buffer_size` (default: `100*1024*1024`) limits the internal buffer size.",
+     "max_buffer_size (default: 100*1024*1024) limits the internal buffer size."),
+    ('chip "fscsyl-*"', 'chip "fscsyl-*"'),
+    ("set in6_min 5.0 * 0.90", "set in6_min 5.0 * 0.90"),
+    ("pkg_resources checks for a __requires__ attribute", "pkg_resources checks for a __requires__ attribute"),
+    # emphasis is still dropped: a pair of stars around words, and bold marks wherever they stand
+    ("**Gradio** is *fast*.", "Gradio is fast."),
+    ("**Open source is 7.3x more cost-effective.", "Open source is 7.3x more cost-effective."),
+])
+def test_a_sentence_is_shown_with_its_literal_stars_and_without_its_emphasis(source, shown):
+    from rag.ingest.chunker import plain
+
+    assert plain(source) == shown

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answer.citations import split_answer, verify
+from rag.ingest.chunker import plain
 from rag.records import Chunk, Claim, Hit, Passage
 
 CLAIM_1 = Claim("[1]", "Papers - Currently, proprietary models like ChatGPT account for approximately 80% of "
@@ -128,9 +129,11 @@ def test_a_quoted_passage_sentence_verifies_whatever_stops_it_holds():
     assert not result.unverified and [c.label for c in result.citations] == ["A"]
 
 
-def test_a_figure_written_with_markdown_marks_verifies_as_shown():
-    shown = "diff no longer mishandles line numbers exceeding 231 on Mingw-w64."
-    result = verify(f"{shown} [A]", [passage("A", "diff no longer mishandles line numbers exceeding 2**31 on Mingw-w64.")], {})
+def test_a_figure_written_with_stars_is_shown_and_verifies_as_written():
+    """"2**31" between digits is no bold mark: the answer shows it whole (it once read "231")."""
+    source = "diff no longer mishandles line numbers exceeding 2**31 on Mingw-w64."
+    assert plain(source) == source
+    result = verify(f"{source} [A]", [passage("A", source)], {})
     assert not result.unverified
 
 

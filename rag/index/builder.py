@@ -39,8 +39,10 @@ from rag.records import Chunk
 # elements are markup ("<STRING>", "<file>" are text); 25: a plain-text line ending ".)" is no heading;
 # 26: a block of three comment lines makes a plain-text file a configuration file; 27: a "# " heading
 # line is one unit, the lines after it sentences of their own; 28: any plain-text heading line that
-# heads nothing is text (a NEWS file's one-line dated entries)
-CHUNKER_VERSION = 28
+# heads nothing is text (a NEWS file's one-line dated entries); 29: a lone "*" is text, only a pair
+# of them around words is emphasis ("100*1024*1024"), and "__init__" keeps its underscores; a plain
+# title line over a starred first release stays the title
+CHUNKER_VERSION = 29
 
 
 @dataclass
