@@ -7,8 +7,9 @@ row of `rag.answer.generators.extractive.FEATURES`, labelled 1 when it holds an 
 string. First the answer-shape model (`rag.answer.shape`) learns, from each item's question and
 the forms of its expected answers, which forms a question expects; the scorer's `answer_shape`
 column is then cross-fitted, each item's from a model that never saw it. A logistic regression
-(scikit-learn, installed with sentence-transformers) learns the scorer's weights; 5-fold cross-validation grouped by item compares how often the top-scoring sentence
-holds the answer under the hand-set constants and under the fitted weights.
+(scikit-learn, installed with sentence-transformers) learns the scorer's weights; 5-fold
+cross-validation grouped by item compares how often the top-scoring sentence holds the answer
+under the hand-set constants and under the fitted weights.
 
 Then, with the candidates ranked by the fitted scorer, each item whose best sentence misses the
 answer gives a row of `COMPANION_FEATURES` for each of the next-best sentences, labelled 1 when it
