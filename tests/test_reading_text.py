@@ -1,7 +1,8 @@
 """Reading plain text as people write it (issue 11): hard-wrapped licences unwrapped into sentences
-under their numbered sections, FAQs with each answer under its question, NEWS files under their
-release headings, indented commands as code and indented prose and titles as text. The documents
-a tool installs (Info manuals, man pages, configuration samples) are tests/test_reading_manuals.py."""
+under their numbered sections, FAQs with each answer under its question, indented commands as code
+and indented prose and titles as text. NEWS files are tests/test_reading_changelogs.py; the
+documents a tool installs (Info manuals, man pages, configuration samples) are
+tests/test_reading_manuals.py."""
 
 from __future__ import annotations
 
@@ -69,33 +70,6 @@ def test_a_plain_text_faq_keeps_each_answer_under_its_question(tmp_path):
     assert sections["2. compress() returns Z_BUF_ERROR."][0].startswith("Make sure that before the call of compress()")
 
 
-NEWS = """\
-GNU zipper NEWS
-
-* Noteworthy changes in release 1.7 (2016-04-26) [stable]
-
-** Changes in behavior
-
-  The output file is now removed when compression fails halfway.
-
-* Noteworthy changes in release 1.6 (2013-06-09) [stable]
-
-** New features
-
-  zipper now accepts the --keep (-k) option, for consistency with tools
-  like xz and lzip.  It keeps the input files instead of removing them.
-"""
-
-
-def test_a_changelog_answer_names_the_release_its_heading_gives(tmp_path):
-    """A NEWS file states the release once, in the heading above its changes: asked which release
-    brought a change, the answer shows that heading, and the citation verifies its figures."""
-    answer = ask_one_file(tmp_path, "zipper-NEWS.txt", NEWS, "which zipper release added the --keep option")
-    assert not answer.refused, answer.text
-    assert "release 1.6" in answer.text and "--keep" in answer.text
-    assert answer.citations and not answer.unverified
-
-
 OLD_FAQ = """\
 ------------------------------------------------------------------------
 1. Background
@@ -118,24 +92,6 @@ Then run the program.
 """
 
 
-OLD_NEWS = """\
-* Noteworthy changes in release 4.3 (2016-12-30) [stable]
-
-** Improvements
-
-  matching is now typically 10x faster
-
-  the parser now uses less memory.
-
-----------------------------------------------------------------------------
-Tool 4.2
-
-* now released under GPLv3
-
-* added a new extension `z` to clear the buffer
-"""
-
-
 def test_a_plain_text_faq_reads_wrapped_questions_rules_and_indented_commands(tmp_path):
     """Questions that wrap or carry their answer on the next line head their answers; rule lines
     separate; an indented command is code, not a heading."""
@@ -148,16 +104,6 @@ def test_a_plain_text_faq_reads_wrapped_questions_rules_and_indented_commands(tm
     assert "As of 3.4.0, try using the --track-origins=yes option." in sections[wrapped]
     assert not any("tool-listener" in s for s in sections), "an indented command became a heading"
     assert "tool-listener 12345" in sections[wrapped], "the command is quotable as a line of its own"
-
-
-def test_a_news_file_keeps_release_headings_over_its_items(tmp_path):
-    """A release named under a rule line heads its "* " items; an indented line is body text."""
-    _, chunks = chunks_of(tmp_path, "NEWS.txt", OLD_NEWS)
-    sections = sentences_by_section(chunks)
-    assert "Tool 4.2" in sections, sorted(sections)
-    assert any("now released under GPLv3" in s for s in sections["Tool 4.2"])
-    release = "Noteworthy changes in release 4.3 (2016-12-30) [stable] › Improvements"
-    assert any("typically 10x faster" in s for s in sections[release]), sorted(sections)
 
 
 def test_a_wrapped_line_that_starts_with_an_option_is_the_same_sentence():
@@ -240,21 +186,6 @@ def test_an_address_in_angle_brackets_is_text_not_a_tag(tmp_path):
     _, chunks = chunks_of(tmp_path, "copy-of-FAQ.txt", faq)
     sentences = [s for section in sentences_by_section(chunks).values() for s in section]
     assert any("https://lsof.example.org/src" in s for s in sentences), sentences
-
-
-def test_a_release_line_after_one_line_release_notes_heads_its_items(tmp_path):
-    """"* Changes in Wget 1.5.0" after "* Wget 1.5.1 is a bugfix release ..." heads the "** " items
-    under it; read as one more list item, they were labelled with the release before (1.6)."""
-    news = ("* Changes in Wget 1.6\n\n** The `;type=a' appendix to FTP URLs is now recognized.\n\n"
-            "* Wget 1.5.2 is a bugfix release with no user-visible changes.\n\n"
-            "* Wget 1.5.1 is a bugfix release with no user-visible changes.\n\n"
-            "* Changes in Wget 1.5.0\n\n"
-            "** Wget now understands proxy settings with explicit usernames and\npasswords.\n\n"
-            "** You can use the new `--cut-dirs' option to make Wget create less\ndirectories.\n")
-    _, chunks = chunks_of(tmp_path, "wget-NEWS.txt", news)
-    sections = sentences_by_section(chunks)
-    proxy = next(section for section, sentences in sections.items() if any("proxy" in s for s in sentences))
-    assert "Changes in Wget 1.5.0" in proxy, sections
 
 
 def test_a_one_line_item_that_heads_nothing_is_text(tmp_path):
@@ -391,18 +322,3 @@ def test_the_lines_under_a_hash_heading_inside_a_paragraph_are_sentences(tmp_pat
     said = [s for piece in chunks for s in readable_sentences(piece)]
     assert "Run frob --fast to go fast." in said and "It is quick." in said, said
     assert not any("Usage" in s for s in said)  # the heading itself is no sentence
-
-
-def test_one_line_entries_of_a_news_file_are_text_not_headings(tmp_path):
-    """libarchive's NEWS dates one-line entries, a blank line apart: each read as a heading that
-    headed nothing, so "Dec 01, 2020: libarchive 3.5.0 released" was in no passage and "release
-    date of libarchive 3.5.0?" was refused as naming a release the corpus never mentions."""
-    text = ("Apr 08, 2022: libarchive 3.6.1 released\n\nFeb 09, 2022: libarchive 3.6.0 released\n\n"
-            "Dec 01, 2020: libarchive 3.5.0 released\n\nOct 14, 2020: Support for system extended attributes\n\n"
-            "May 20, 2020: libarchive 3.4.3 released\n\n"
-            "Mar 21, 2006: 1.2.52 released\nMar 21, 2006: Fix -p on platforms that don't have\n"
-            "   platform-specific extended attribute code.\n")
-    _, chunks = chunks_of(tmp_path, "libarchive-NEWS", text)
-    said = [s for piece in chunks for s in readable_sentences(piece)]
-    for entry in ("Dec 01, 2020: libarchive 3.5.0 released", "Oct 14, 2020: Support for system extended attributes"):
-        assert entry in said, said
