@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -39,9 +40,12 @@ _FORMS = [re.compile(pattern) for pattern in FORMS.values()]
 _WORD = re.compile(r"\b\w\w+\b")  # scikit-learn's CountVectorizer default, which the fit uses
 
 
+@lru_cache(maxsize=16_384)  # the same candidate sentences come back question after question
 def forms_of(text: str) -> np.ndarray:
-    """1 for each of `FORMS` the text holds, else 0."""
-    return np.array([1.0 if form.search(text) else 0.0 for form in _FORMS])
+    """1 for each of `FORMS` the text holds, else 0 (read-only: it is shared)."""
+    forms = np.array([1.0 if form.search(text) else 0.0 for form in _FORMS])
+    forms.flags.writeable = False
+    return forms
 
 
 def question_terms(question: str) -> list[str]:
