@@ -117,8 +117,12 @@ def test_linear_time_on_adversarial_text(name):
         if small is None or small > MS_PER_100KB / 1000:
             slow.append(f"{pattern!r}: 100 KB took {'over 2 s' if small is None else f'{small * 1000:.0f} ms'}")
             continue
+        bound = MAX_GROWTH * max(small, 0.001)
         large = seconds(name, pattern, SIZES[1], deadline=max(5.0, 2 * MAX_GROWTH * small), repeats=2)
-        if large is None or large > MAX_GROWTH * max(small, 0.001):
+        if large is not None and large > bound:  # a pause of a busy machine, or the text's cost: time it again
+            again = seconds(name, pattern, SIZES[1], deadline=max(5.0, 2 * MAX_GROWTH * small), repeats=3)
+            large = min(large, again if again is not None else large)
+        if large is None or large > bound:
             slow.append(f"{pattern!r}: 1 MB took {'too long' if large is None else f'{large * 1000:.0f} ms'} "
                         f"(100 KB: {small * 1000:.1f} ms)")
     assert not slow, f"{name} is not linear on hostile text: " + "; ".join(slow)
