@@ -280,3 +280,18 @@ def test_an_html_heading_keeps_its_underscores_and_stars(tmp_path):
             "created.</p></body></html>")
     _, chunks = chunks_of(tmp_path, "reference.html", page)
     assert chunks[0].section == "object.__init__(self, *args)"
+
+
+def test_list_items_and_definitions_whose_end_tags_are_left_out_are_all_read(tmp_path):
+    """HTML lets <li>, <p>, <dt> and <dd> go unclosed; a page written so (pyparsing's examples
+    index) lost every list item after the first to the stdlib parser, which nests what follows
+    an open <p>, and with them each example's author."""
+    items = "".join(f'<li><a href="ex{n}.py">ex{n}.py</a> <i>~ submission by Author {n}</i><br>\n'
+                    f"Example number {n} parses something.\n</li>\n<p>\n" for n in range(1, 6))
+    page = (f"<HTML><title>Examples</title><body><h1>Examples</h1><ul>\n{items}</ul>"
+            "<dl><dt>-a<dd>Show all files.<dt>-b<dd>Brief output.</dl></body></HTML>")
+    _, chunks = chunks_of(tmp_path, "examples.html", page)
+    text = " ".join(s for c in chunks for s in readable_sentences(c))
+    for n in range(1, 6):
+        assert f"ex{n}.py ~ submission by Author {n} Example number {n} parses something." in text, text
+    assert "-a: Show all files." in text and "-b: Brief output." in text, text
