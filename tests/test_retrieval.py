@@ -101,6 +101,30 @@ def test_a_version_number_asked_for_finds_its_release(tmp_path):
     assert "2.17.1" in hits[0].chunk.section, [h.chunk.section for h in hits]
 
 
+def test_a_release_named_in_the_question_lifts_the_passages_under_its_heading(tmp_path):
+    """A release's notes seldom repeat its number: "when did mit kerberos 1.20 come out" ranked
+    the passages under "Major changes in 1.20 (2022-05-26)" eleventh. A release the question names
+    lifts the passages under a heading naming it, else under its point releases ("5.1": "5.1.0")."""
+    from rag.service import assistant, builder
+    from rag.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    features = ["parser", "printer", "scheduler", "cache", "logger", "resolver", "encoder", "decoder",
+                "tokenizer", "formatter", "planner", "linker"]
+    releases = [f"## Changes in 3.{n}{'.0' if n % 2 else ''} (2021-{n % 12 + 1:02d}-14)\n\nThe {feature} was "
+                f"rewritten and now handles large inputs, and several crashes in the {feature} were fixed.\n\n"
+                for n, feature in enumerate(features)]
+    about = ("## About tool\n\nWhen a new tool release comes out, tool users upgrade tool with the tool "
+             "installer; tool 3.4 and tool 3.7 users are asked to upgrade tool first.\n\n")
+    (corpus / "NEWS.md").write_text("# Tool news\n\n" + about + "".join(reversed(releases)), encoding="utf-8")
+    settings = Settings(corpus=corpus, index=tmp_path / "index", generator="extractive")
+    builder(settings).run()
+    index = assistant(settings).index()
+    embed = assistant(settings).embedder.embed_query
+    for question, heading in [("when did tool 3.4 come out", "3.4 "), ("what was rewritten in 3.7", "3.7.0")]:
+        sections = [h.chunk.section for h in index.search(question, embed(question), k=3)]
+        assert any(heading in section for section in sections), sections
 
 
 def test_a_passage_stating_the_price_asked_for_is_lifted(tmp_path):

@@ -36,6 +36,12 @@ _IDENTIFIER = re.compile(r"\d\.\d|\w-\w*\d")  # "1.21.3", "gpt-oss-20b" (terms n
 # best: the embedding barely relates a figure to the words that ask for it (docs/RETRIEVAL.md,
 # tenth session; 0.1 to 0.5 measured alike).
 PREFERRED_LIFT, PREFERRED_POOL = 0.25, 20
+# A release number ("1.20", "2.14.0", "5.1") in the question; a passage under a heading naming that
+# release (or a point release of it: "5.1" names "v5.1.0") is about it, though its own words
+# seldom repeat the number: "when did mit kerberos 1.20 come out" ranked "Major changes in 1.20
+# (2022-05-26)" eleventh. Lifted by half the best fused score: recall@5 rose on four of the
+# nineteen dev corpora (5 items) and fell on none (docs/RETRIEVAL.md, twelfth session).
+_RELEASE_NUMBER, RELEASE_LIFT = re.compile(r"v?\d+(?:\.\d+)+"), 0.5
 
 
 def chunk_terms(chunk: Chunk) -> list[str]:
@@ -114,6 +120,7 @@ class Index:
         self.vocab = set(self.bm25.vocab_dict) if self.bm25 is not None else set()
         self.terms = [set(chunk_terms(c)) for c in self.chunks]
         self.proper = lexical.proper_words(c.text for c in self.chunks)  # lower-case names in questions
+        self.releases = [_releases(c.section) for c in self.chunks]
 
     @property
     def embedder_id(self) -> str:
@@ -191,11 +198,23 @@ class Index:
         fused = rrf(rankings) if FUSION == "rrf" else relative_scores(rankings)
         if prefer is not None:
             self._lift(fused, prefer)
+        named = _releases(" ".join([query, *(text for text, _ in also)]))
+        if named:
+            self._lift_releases(fused, named)
         best = sorted(fused, key=lambda p: (-fused[p], p))[:k]
         query_words = lexical.word_groups(query)
         vectors = [query_vector, *(vector for _, vector in also)]
         return [Hit(self.chunks[p], fused[p], max(self.best_dense(v, p) for v in vectors),
                     self.coverage(query_words, p)) for p in best]
+
+    def _lift_releases(self, fused: dict[int, float], named: frozenset[str]) -> None:
+        """Raise, in place, the passages under a heading that names a release the question names:
+        that very release where a heading names it, else its point releases ("5.1": "v5.1.0")."""
+        exact = [p for p in fused if self.releases[p] & named]
+        under = exact or [p for p in fused if any(h.startswith(n + ".") for h in self.releases[p] for n in named)]
+        lift = RELEASE_LIFT * max(fused.values(), default=0.0)
+        for position in under:
+            fused[position] += lift
 
     def _lift(self, fused: dict[int, float], prefer: Callable[[str], bool]) -> None:
         """Raise, in place, the fused score of each of the best passages whose text `prefer`s."""
@@ -204,6 +223,10 @@ class Index:
         for position in pool:
             if prefer(self.chunks[position].text):
                 fused[position] += lift
+
+
+def _releases(text: str) -> frozenset[str]:
+    return frozenset(m.lstrip("v") for m in _RELEASE_NUMBER.findall(text))
 
 
 def rrf(rankings: Sequence[dict[int, float]], k: int = RRF_K) -> dict[int, float]:
