@@ -188,6 +188,20 @@ def test_an_address_in_angle_brackets_is_text_not_a_tag(tmp_path):
     assert any("https://lsof.example.org/src" in s for s in sentences), sentences
 
 
+def test_a_dotted_name_is_not_cut_into_sentences(tmp_path):
+    """sentencex ends a sentence at every "." before a capital, also inside "java.util.List":
+    "replaced by org.apache.commons.cli.Option.builder()" was shown as "Option.builder()
+    org.apache.commons.cli." (corpus19)."""
+    notes = ("DEPRECATIONS\n============\n\nThe class org.apache.commons.cli.OptionBuilder is\nreplaced by "
+             "org.apache.commons.cli.Option.builder() in this release. Custom functions in jmespath.py are "
+             "experimental.\n")
+    _, chunks = chunks_of(tmp_path, "RELEASE-NOTES.txt", notes)
+    sentences = [s for section in sentences_by_section(chunks).values() for s in section]
+    assert "The class org.apache.commons.cli.OptionBuilder is replaced by org.apache.commons.cli.Option.builder() " \
+           "in this release." in sentences, sentences
+    assert "Custom functions in jmespath.py are experimental." in sentences, sentences
+
+
 def test_a_one_line_item_that_heads_nothing_is_text(tmp_path):
     """A numbered one-line item followed by its sibling (bash COMPAT's "25. The arithmetic
     exponentiation operator is right-associative as of bash-3.1.") read as a heading that the next

@@ -28,6 +28,9 @@ _OPENS_UNIT = re.compile(r"^\s*(?:#{1,6}\s|[-*+•o]\s|\d+[.)]\s|\([a-z0-9]{1,3}
 
 
 SEGMENTER_WINDOW = 10_000
+# A full stop with a letter or digit right after it is inside a dotted name, not a sentence's end:
+# "replaced by org.apache.commons.cli.Option.builder()" was cut at each "cli." (corpus19).
+_INSIDE_NAME = re.compile(r"\.[A-Za-z0-9]")
 
 
 def split(text: str, offset: int = 0) -> list[tuple[int, int]]:
@@ -51,6 +54,8 @@ def _split_window(text: str, offset: int) -> list[tuple[int, int]]:
         end = boundary["end_index"]
         if _NUMBERING.fullmatch(text[start:end].strip()):
             continue  # "3." opening a numbered section is not a sentence
+        if _INSIDE_NAME.match(text, end - 1):
+            continue  # sentencex ends a sentence at "java.util." in "java.util.List": no space, no end
         spans.append((start, end))
         start = end
     if start < len(text):
