@@ -302,6 +302,19 @@ def test_export_holds_answers_passages_and_claims(bot):
     assert ui_app.export_file(ui_app.Session()) is None
 
 
+def test_a_session_rewrites_one_export_file_however_long_the_chat(bot):
+    """Every answer refreshes the Export button; each used to leave a folder of its own in /tmp."""
+    session = ui_app.Session()
+    list(respond(bot, WATTS, [], session))
+    first = ui_app.export_file(session)
+    list(respond(bot, "How do solar panels work?", [], session))
+    assert ui_app.export_file(session) == first
+    assert "## 2. How do solar panels work?" in Path(first).read_text(encoding="utf-8")
+    other = ui_app.Session()
+    list(respond(bot, WATTS, [], other))
+    assert Path(ui_app.export_file(other)).parent.parent == Path(first).parent.parent != Path(first).parent
+
+
 def test_votes_and_comments_land_in_the_feedback_file(bot, tmp_path):
     path = tmp_path / "feedback.jsonl"
     session = ui_app.Session()

@@ -8,6 +8,7 @@ chat history the browser sends back and in a per-tab `Session` (its answers, its
 
 from __future__ import annotations
 
+import functools
 import queue
 import socket
 import tempfile
@@ -100,14 +101,22 @@ def respond(bot: Assistant, message: str, history: list[dict[str, Any]],
         cancel.set()  # the user pressed stop or left: the generator ends its work promptly
 
 
+@functools.cache
+def _exports() -> tempfile.TemporaryDirectory:
+    """The server's one folder of exported conversations, removed when it exits: a folder per
+    export was left behind in /tmp for every answer a chat showed."""
+    return tempfile.TemporaryDirectory(prefix="rag-export-")
+
+
 def export_file(session: Session) -> str | None:
-    """The conversation as a Markdown file for the Export button; None while there is nothing."""
+    """The conversation as a Markdown file for the Export button; None while there is nothing.
+    Each session rewrites its own file, so a long chat leaves one file, not one per answer."""
     if not session.shown:
         return None
-    folder = Path(tempfile.mkdtemp(prefix="rag-export-"))
-    path = folder / "conversation.md"
-    path.write_text(render.export_markdown(session.answers()), encoding="utf-8")
-    return str(path)
+    if session.export_path is None:
+        session.export_path = Path(tempfile.mkdtemp(dir=_exports().name)) / "conversation.md"
+    session.export_path.write_text(render.export_markdown(session.answers()), encoding="utf-8")
+    return str(session.export_path)
 
 
 def rate(path: Path, session: Session, index: Any, liked: Any, comment: str = "") -> str:

@@ -5,6 +5,7 @@ conversation as the browser keeps it across a page reload, and the question a re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -34,6 +35,7 @@ class Session:
     shown: list[Shown] = field(default_factory=list)
     rated: str = ""  # the id of the answer last voted on, for its optional comment
     vote: str = ""
+    export_path: Path | None = None  # this tab's exported conversation, rewritten after each answer
 
     def answers(self) -> list[Answer]:
         return [s.answer for s in self.shown]
