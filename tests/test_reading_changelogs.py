@@ -34,6 +34,37 @@ def test_a_changelog_answer_names_the_release_its_heading_gives(tmp_path):
     assert answer.citations and not answer.unverified
 
 
+PYGMENTS_STYLE = """\
+Tool changelog
+==============
+
+Version 2.14.0
+--------------
+(released January 1st, 2023)
+
+- Added lexers for Arturo and Wren.
+- The HTML formatter now escapes quotes.
+
+Version 2.13.0
+--------------
+(released August 15th, 2022)
+
+- Added the dracula style.
+"""
+
+
+def test_a_remark_in_brackets_under_a_release_heading_dates_its_release(tmp_path):
+    """"Version 2.14.0" over "(released January 1st, 2023)": the remark is the heading's own, so a
+    date question finds the release's date in the section's name; read as a sentence, it was a
+    fragment that never won, and "when did pygments 2.14.0 come out" was refused."""
+    _, chunks = chunks_of(tmp_path, "tool-changelog", PYGMENTS_STYLE)
+    assert set(sentences_by_section(chunks)) >= {"Version 2.14.0 (released January 1st, 2023)",
+                                                  "Version 2.13.0 (released August 15th, 2022)"}
+    (tmp_path / "asked").mkdir()
+    answer = ask_one_file(tmp_path / "asked", "tool-changelog", PYGMENTS_STYLE, "when did tool 2.13.0 come out")
+    assert not answer.refused and "August 15th, 2022" in answer.text, answer.text
+
+
 OLD_NEWS = """\
 * Noteworthy changes in release 4.3 (2016-12-30) [stable]
 

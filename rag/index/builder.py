@@ -42,7 +42,7 @@ from rag.records import Chunk
 # heads nothing is text (a NEWS file's one-line dated entries); 29: a lone "*" is text, only a pair
 # of them around words is emphasis ("100*1024*1024"), and "__init__" keeps its underscores; a plain
 # title line over a starred first release stays the title
-CHUNKER_VERSION = 31
+CHUNKER_VERSION = 32
 
 
 @dataclass

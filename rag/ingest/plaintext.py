@@ -53,6 +53,10 @@ _FRAGMENT = re.compile(r"[a-z][\w'’]*(?: +\S+){2,}")  # "can be added to $HOME
 # "Changes in 2.40:", "Version 1.2.3 (2020-01-05):": a release heading that ends in a colon, which
 # other short lines ending in one ("The mode is as follows:") are not
 _RELEASE_LINE = re.compile(r"[A-Z][\w ]{0,40}?\b\d+(?:\.\d+)+[\w.-]*(?: \([^()\n]{1,30}\))?:")
+# A line wholly in brackets right under a heading line is the heading's own remark: "Version 2.14.0"
+# over "(released January 1st, 2023)" (pygments' changelog) is dated by it, and a date question
+# then finds the release's date in the section's name, as for "Major changes in 1.20 (2022-05-26)"
+_REMARK = re.compile(r"\([^()\n]{1,60}\)")
 _MODE_LINE = re.compile(r"-\*-.*-\*-")  # "-*- text -*-": an Emacs mode line, for the editor only
 _OUTLINE = re.compile(r"\s*(\*{1,6}|={2,}|-{2,})\s+")
 _BULLET = re.compile(r"\s*[-*•+]\s")
@@ -320,6 +324,9 @@ def document(source: str, text: str) -> Document:
                 or (configuration is not None and _SETTING.search(paragraph)):
             blocks.append(Block(tuple(p for p in path if p), start, end, "code"))
             alone = None
+            continue
+        if alone is not None and _REMARK.fullmatch(paragraph.strip()):
+            path[-1] = f"{path[-1]} {paragraph.strip()}"
             continue
         beside = (text[slice(*spans[number - 1])] if number else "",
                   text[slice(*spans[number + 1])] if number + 1 < len(spans) else "")
