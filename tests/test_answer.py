@@ -342,3 +342,26 @@ def test_a_date_only_the_second_companion_states_does_not_answer_a_when_question
               _candidate("The 2025 release of gpt-oss allows local hosting.", 1, 0, 0.7)]
     assert "state no date" in extractive.lacking(request, chosen)
     assert extractive.lacking(request, [chosen[0], chosen[2]]) == ""
+
+
+def test_a_sentence_quoted_twice_is_shown_once(monkeypatch):
+    """A NEWS file states a change in its release's notes and again in a summary: the answer showed
+    "rsvg-convert's default DPI is now 96" twice, and its last slot said nothing new. A companion
+    that says again what is shown (or that with a few words more) gives way to the next."""
+    import threading
+
+    import numpy as np
+
+    from rag.answer.generators import extractive
+    from rag.answer.generators.base import Request
+
+    ranked = [_candidate("rsvg-convert's default DPI is now 96, to better match W3C standards.", 0, 0, 0.9),
+              _candidate("646 - rsvg-convert's default DPI is now 96, to better match W3C standards.", 1, 0, 0.8),
+              _candidate("It was 90 before for historical reasons.", 0, 1, 0.75),
+              _candidate("The --dpi-x option sets it.", 2, 0, 0.7)]
+    weights = np.zeros(len(extractive.COMPANION_FEATURES))
+    weights[extractive.COMPANION_FEATURES.index("score")] = 10.0
+    monkeypatch.setattr(extractive, "COMPANION", extractive.Scorer(weights, -6.5, logistic=True, threshold=0.5))
+    request = Request("default dpi of rsvg-convert", "default dpi of rsvg-convert", (), (), None, {}, threading.Event())
+    chosen = extractive.choose(ranked, request)
+    assert [c.text for c in chosen] == [ranked[0].text, ranked[2].text, ranked[3].text]

@@ -290,11 +290,31 @@ def companion_pool(ranked: list[Candidate]) -> list[Candidate]:
 
 def companions(best: Candidate, ranked: list[Candidate], question: str) -> list[Candidate]:
     """The sentences to show beside the best one, likeliest first: up to `COMPANIONS_SHOWN` of the
-    next-best candidates, each likely enough to hold what the best one leaves out."""
+    next-best candidates, each likely enough to hold what the best one leaves out, and none saying
+    again what one shown already says."""
     others = companion_pool(ranked)
     chances = [COMPANION.score(companion_row(best, other, question)) for other in others]
-    likeliest = sorted(range(len(others)), key=lambda i: -chances[i])[:COMPANIONS_SHOWN]
-    return [others[i] for i in likeliest if chances[i] >= COMPANION.threshold]
+    chosen = [best]
+    for i in sorted(range(len(others)), key=lambda i: -chances[i]):
+        if len(chosen) > COMPANIONS_SHOWN or chances[i] < COMPANION.threshold:
+            break
+        if not any(_repeats(others[i].text, c.text) for c in chosen):
+            chosen.append(others[i])
+    return chosen[1:]
+
+
+_WORD = re.compile(r"\w+")
+REPEAT_EXTRA_WORDS = 3
+
+
+def _repeats(text: str, shown: str) -> bool:
+    """Whether `text` says what `shown` says: its words all stand there, in order, or it is `shown`
+    with a few words more. A passage quoted twice (a NEWS entry and its summary) showed the
+    same sentence twice, "646 - rsvg-convert's default DPI is now 96 ..." beside the sentence
+    alone, and the second slot held nothing new (corpus19)."""
+    words, other = _WORD.findall(text.lower()), _WORD.findall(shown.lower())
+    joined, other_joined = f" {' '.join(words)} ", f" {' '.join(other)} "
+    return joined in other_joined or (other_joined in joined and len(words) - len(other) <= REPEAT_EXTRA_WORDS)
 
 
 def choose(ranked: list[Candidate], request: Request) -> list[Candidate]:
