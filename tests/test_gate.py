@@ -113,6 +113,17 @@ def test_a_word_typed_short_is_held_by_the_word_it_abbreviates():
     assert unsupported("which tls key does the package use", hits) == "say nothing about tls key"
 
 
+def test_a_phrase_whose_head_is_the_class_of_the_answer_is_held_by_its_other_words():
+    """"which gpt-oss variant" is answered by a passage naming "gpt-oss-20b", which never says
+    "variant"; "which exit code" by "exits with status 1". A passage holding neither the head
+    nor the other words of the phrase still says nothing about it."""
+    hits = [_hit("The gpt-oss-20b model runs on a laptop with 16GB of memory."),
+            _hit("Patch exits with status 1 when some hunks cannot be applied.")]
+    assert unsupported("which gpt-oss variant is the one for laptops", hits) == ""
+    assert unsupported("which exit code does patch return when hunks fail", hits) == ""
+    assert unsupported("which signal handler does patch install", hits) == "say nothing about signal handler"
+
+
 def test_a_thing_that_names_the_kind_of_fact_is_held_by_a_statement_of_it():
     """"how much memory" asks for hardware: "a single 80GB GPU" answers it without saying "memory";
     a passage stating no hardware still does not."""
@@ -196,7 +207,7 @@ def test_a_table_column_is_what_the_table_says_about_one_thing():
 
 
 def test_the_verdict_says_what_the_passages_lack():
-    hits = [_hit("ChatGPT is closed source; its programming and data remain private.")]
+    hits = [_hit("ChatGPT is closed source; its code and data remain private.")]
     vocabulary = set(lexical.terms(hits[0].chunk.text))
     verdict = judge("What programming language is ChatGPT written in?", hits, vocabulary, 0.0)
     assert not verdict.answer

@@ -117,8 +117,15 @@ def unsupported(question: str, hits: Sequence[Hit], vocabulary: Collection[str] 
         # a thing that names the kind of fact asked is held by a statement of that kind: "how much
         # memory" by "a single 80GB GPU" (refused three times on the article sets)
         stated_kind = kind if kind is not None and kind.named_by(a.phrase) else None
+        # a phrase's head is often the class of the answer, which a passage names by its members:
+        # "which gpt-oss variant" is answered by "gpt-oss-20b", "what build tool" by "cmake", "which
+        # exit code" by "exits with status 1"; a passage holding every other word of the phrase
+        # holds it too. On the thirty-nine dev sets: 10 answerable items more right, 14 fewer
+        # refused, 1 near-miss more answered ("what programming language": "programming")
+        modifiers = lexical.word_groups(" ".join(a.phrase.split()[:-1]))
         units = [(text, terms) for text, terms in units
-                 if a.held_in(terms) or (stated_kind is not None and stated_kind.stated_in(text) == 1.0)]
+                 if a.held_in(terms) or (stated_kind is not None and stated_kind.stated_in(text) == 1.0)
+                 or (modifiers and all(m & terms for m in modifiers))]
         if not units:
             return f"say nothing about {a.phrase}" + _beside(given)
     if kind is None or kind.name not in CHECKED_KINDS or not asks_value(asked_text):

@@ -132,9 +132,10 @@ _PREDICATE = re.compile(rf"^\s*(?:when|where|(?:in\s+)?what\s+(?:year|date|month
 class Asked:
     """A thing the question asks about, as the word a passage must hold where the answer is: the
     head of the noun phrase ("programming language" -> "language"; its other words are often
-    paraphrased: "earlier model" is answered by "models like GPT-2"), or the closing verb of a
-    "when/where" question, which is checked only when the corpus uses it at all ("come out" is
-    said as "introduced", but "founded" is a word the corpus has)."""
+    paraphrased: "earlier model" is answered by "models like GPT-2"; the gate also takes a passage
+    that holds all the other words, where the head is the class of the answer), or the closing
+    verb of a "when/where" question, which is checked only when the corpus uses it at all ("come
+    out" is said as "introduced", but "founded" is a word the corpus has)."""
     phrase: str
     word: frozenset[str]  # the terms that stand for the word
     if_known: bool = False
