@@ -365,3 +365,19 @@ def test_a_sentence_quoted_twice_is_shown_once(monkeypatch):
     request = Request("default dpi of rsvg-convert", "default dpi of rsvg-convert", (), (), None, {}, threading.Event())
     chosen = extractive.choose(ranked, request)
     assert [c.text for c in chosen] == [ranked[0].text, ranked[2].text, ranked[3].text]
+
+
+def test_words_naming_the_document_do_not_pick_the_sentence(tmp_path):
+    """"max line length in the rust style guide?": the guide's opening sentences name it and
+    matched the question best, yet the answer is a sentence that never repeats the title."""
+    from tests.reading import ask_one_file
+
+    guide = ("# Widget Style Guide\n\nThe Widget Style Guide defines the default widget style, and "
+             "recommends that widget tools follow the default widget style.\n\n"
+             "Everything in this widget style guide refers to the default style, whatever words it uses. "
+             "The widget style guide is kept by the widget style team. This widget style guide is also "
+             "published as one page.\n\n"
+             "## Indentation and line width\n\nUse spaces, not tabs. Each level of indentation must be "
+             "four spaces. The maximum width for a line is 100 characters.\n")
+    answer = ask_one_file(tmp_path, "widget-style-guide.md", guide, "max line length in the widget style guide?")
+    assert "100 characters" in answer.text, answer.text

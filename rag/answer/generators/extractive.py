@@ -28,7 +28,7 @@ from rag.answer import gate, shape
 from rag.answer.generators.base import Generator, Request
 from rag.answer.question import wanted_kind
 from rag.index import lexical
-from rag.ingest.chunker import SECTION_SEPARATOR, code_sentences, list_item_sentences, readable_sentences
+from rag.ingest.chunker import SECTION_SEPARATOR, code_sentences, document_words, list_item_sentences, readable_sentences
 from rag.records import Declined, Passage, Thinking, Token
 
 PASSAGES_READ = 5  # sentences come from the best five passages only
@@ -112,9 +112,18 @@ def _rarity(sentence_terms: list[frozenset[str]]) -> dict[str, float]:
     return {t: math.log(1 + count / f) for t, f in frequency.items()}
 
 
-def _overlap(terms: frozenset[str], weights: dict[str, float]) -> float:
+# A question word naming the document ("max line length in the rust style guide") picks the
+# document, not the sentence within it: held by a sentence of that document, it counts half, or
+# the guide's opening sentences, which name it, beat "The maximum width for a line is 100
+# characters." On the thirty-nine dev sets: 5 answerable items more right (7 won, 2 lost); a
+# quarter or three quarters measured the same, dropping such words 1 fewer.
+TITLE_WEIGHT = 0.5
+
+
+def _overlap(terms: frozenset[str], weights: dict[str, float], title: frozenset[str] = frozenset()) -> float:
     total = sum(weights.values())
-    return sum(w for t, w in weights.items() if t in terms) / total if total else 0.0
+    held = sum(w * (TITLE_WEIGHT if t in title else 1.0) for t, w in weights.items() if t in terms)
+    return held / total if total else 0.0
 
 
 def _sentences(request: Request) -> list[tuple[int, Passage, int, str]]:
@@ -153,9 +162,10 @@ def candidates(request: Request) -> list[Candidate]:
     kind_question = kind_source(request)
     headings = {p.label: heading_stating(kind_question, p.chunk.section) for p in request.passages[:PASSAGES_READ]}
     expected = shape.MODEL.expected(kind_question)
+    titles = {p.label: frozenset(lexical.terms(document_words(p.chunk.source))) for p in request.passages[:PASSAGES_READ]}
     out = []
     for (rank, passage, index, text), terms in zip(found, term_sets):
-        row = feature_row(request, passage, rank, index, text, terms, _overlap(terms, weights), said, own,
+        row = feature_row(request, passage, rank, index, text, terms, _overlap(terms, weights, titles[passage.label]), said, own,
                           in_section[passage.label], kind_question, headings[passage.label], expected)
         score = SCORER.score(row)
         borrowed = bool(_LEAD_WORD.match(text)) and not _answers_its_faq(passage, index)
