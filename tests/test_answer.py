@@ -381,3 +381,25 @@ def test_words_naming_the_document_do_not_pick_the_sentence(tmp_path):
              "four spaces. The maximum width for a line is 100 characters.\n")
     answer = ask_one_file(tmp_path, "widget-style-guide.md", guide, "max line length in the widget style guide?")
     assert "100 characters" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("own, repeats", [(set(), True), ({"bill"}, False), ({"hardware"}, True)])
+def test_a_sentence_already_said_is_marked_unless_the_follow_up_asks_for_its_words(monkeypatch, own, repeats):
+    """A follow-up wants something new. "by when?" has no words of its own, and a sentence the
+    last answer showed was still taken for it ("how much did minh's team end up saving" / "by
+    when?" repeated the saving); one that holds the follow-up's own words may come back."""
+    import threading
+
+    from rag.answer import shape
+    from rag.answer.generators import extractive
+    from rag.answer.generators.base import Request
+    from rag.index import lexical
+    from rag.records import Chunk, Hit, Passage
+
+    monkeypatch.setattr(extractive, "_dense", lambda request, passage, index: 0.5)
+    text = "Their monthly bill fell from $5,000 to $900, a saving of 82%."
+    passage = Passage("A", Hit(Chunk("A", "case.md", "Case study", text, 0, len(text)), 1.0))
+    request = Request("by when?", "how much did they save by when?", (passage,), (), None, {}, threading.Event())
+    row = extractive.feature_row(request, passage, 0, 0, text, frozenset(lexical.terms(text)), 0.5, text, own, 0.0,
+                                 "by when?", "", shape.MODEL.expected("by when?"))
+    assert row[extractive.FEATURES.index("repeat")] == float(repeats)

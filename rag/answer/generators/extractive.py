@@ -195,8 +195,9 @@ def feature_row(request: Request, passage: Passage, rank: int, index: int, text:
         1.0 if passage.chunk.kind == "prose" and not code and index not in list_item_sentences(passage.chunk)
         and not _ENDS_SENTENCE.search(text) else 0.0,
         # a follow-up wants something new: a sentence already said, lacking the follow-up's own words
-        # (unless it states the kind of fact asked for: "When was it released?" wants the date again)
-        1.0 if text in said and not own <= terms and wanted < 1.0 else 0.0,
+        # or when it has none ("by when?"), unless it states the kind of fact asked for ("When was
+        # it released?" wants the date again)
+        1.0 if text in said and not (own and own <= terms) and wanted < 1.0 else 0.0,
         1.0 if index == 0 else 0.0,
         section_overlap,
         1.0 if code else 0.0,
