@@ -336,3 +336,25 @@ def test_the_lines_under_a_hash_heading_inside_a_paragraph_are_sentences(tmp_pat
     said = [s for piece in chunks for s in readable_sentences(piece)]
     assert "Run frob --fast to go fast." in said and "It is quick." in said, said
     assert not any("Usage" in s for s in said)  # the heading itself is no sentence
+
+
+POWER_CONF = ("# Power daemon configuration\n#\n# Only the options below are read.\n\n[Power]\n\n"
+              "# Whether the battery percentage based policy should be used. The default is to use\n"
+              "# the time left, change to true to use the percentage, which should work around broken\n"
+              "# firmwares.\n#\n# default=true\nUsePercentageForPolicy=true\n\n"
+              "# When UsePercentageForPolicy is true, the levels at which the daemon will consider the\n"
+              "# battery low, critical, or take action for the critical battery level.\n#\n"
+              "# If any value is invalid, the defaults will be used.\n\nPercentageLow=20\nPercentageCritical=5\n"
+              "PercentageAction=2\n\n# The action to take when the battery level reaches the critical action level.\n"
+              "CriticalPowerAction=HybridSleep\n")
+
+
+def test_a_setting_named_in_camel_case_answers_in_its_words(tmp_path):
+    """"PercentageLow=20" is the answer to "default low battery percentage": its name is words run
+    together, which the comment lines around it beat while they were one word (UPower.conf)."""
+    answer = ask_one_file(tmp_path, "power.conf", POWER_CONF, "default low battery percentage in the power daemon?")
+    assert "PercentageLow=20" in answer.text, answer.text
+    (tmp_path / "again").mkdir()
+    answer = ask_one_file(tmp_path / "again", "power.conf", POWER_CONF,
+                          "what does the power daemon do at the critical action level")
+    assert "CriticalPowerAction=HybridSleep" in answer.text, answer.text

@@ -12,8 +12,9 @@ from functools import lru_cache
 
 WORD = re.compile(r"[a-z0-9]+(?:[.-][a-z0-9]+)*")
 # the index is rebuilt when this changes. 2: British spellings folded; 3: by a table of 1,730;
-# 4: plural acronyms ("gpus" is "gpu"); 5: chat fillers ("ok", "lol", "pls") are stop words
-VERSION = 5
+# 4: plural acronyms ("gpus" is "gpu"); 5: chat fillers ("ok", "lol", "pls") are stop words;
+# 6: camel-case names as their words ("PercentageLow": "percentage", "low")
+VERSION = 6
 STOPWORDS = frozenset("""
 a about above after again against all am an and any are as at be because been before being below
 between both but by can could did do does doing down during each few for from further had has have
@@ -36,8 +37,17 @@ def _stemmer():
 def words(text: str) -> list[str]:
     """Lower-cased words, British spellings folded to American; "gpt-oss-20b", "5.2" and "80gb"
     stay whole."""
+    text = _CAMEL_CASE.sub(lambda m: " ".join([m.group(), *_CAMEL_PART.findall(m.group())]), text)
     return ["-".join(_american(part) for part in w.split("-")) if "-" in w else _american(w)
             for w in WORD.findall(text.lower())]
+
+
+# A name written in camel case is words run together: "PercentageLow" is "percentage" and "low",
+# so "default low battery percentage" meets the setting "PercentageLow=20". Read as the whole
+# ("github" still meets "GitHub") and each part; only parts of three letters or more ("PyTorch",
+# "OpenAI" stay whole).
+_CAMEL_CASE = re.compile(r"(?<![\w-])(?:[A-Z][a-z]{2,}|[a-z]{3,})(?:[A-Z][a-z]{2,})+(?![\w-])")
+_CAMEL_PART = re.compile(r"[A-Z]?[a-z]+")
 
 
 @lru_cache(maxsize=1)
