@@ -29,7 +29,8 @@ DEV_SETS = ["gold", "project", "heldout", "article_user", "article_user2", "arti
             "corpus2", "corpus3", "corpus4", "corpus5", "corpus6", "corpus7", "corpus8", "corpus9", "corpus10",
             "corpus11", "article_user11", "corpus12", "article_user12", "corpus13",
             "article_user13", "corpus14", "article_user14", "corpus15", "article_user15", "corpus16",
-            "article_user16", "corpus17", "article_user17", "corpus18", "article_user18", "corpus19"]
+            "article_user16", "corpus17", "article_user17", "corpus18", "article_user18", "corpus19",
+            "article_user19", "corpus20"]
 
 
 def corpus_of(name: str) -> Path:
