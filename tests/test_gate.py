@@ -29,6 +29,8 @@ def test_names_the_corpus_lacks_are_found():
     assert unknown_names("e2fsprogs 1.47.1 - when was that released", releases) == ["1.47.1"]
     assert unknown_names("whats new in e2fsprogs 1.47.0", releases) == []
     assert unknown_names("does it run on python 3.13", releases) == []
+    # a changelog heading "v4.26.0" names the release "4.26.0" (jsonschema's README)
+    assert unknown_names("what changed in jsonschema 4.26.0", {"jsonschema", "v4.26.0"}) == []
 
 
 def test_a_plural_acronym_is_the_acronym_the_corpus_writes():

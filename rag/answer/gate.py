@@ -78,7 +78,8 @@ def unknown_names(question: str, vocabulary: Collection[str]) -> list[str]:
     not "GPT", "1.47.1" is not "1.47.0")."""
     unknown = [name.text for name in names(question) if not name.mentioned_in(vocabulary)]
     releases = _RELEASE.findall(question[:MAX_ANALYSED_CHARS])
-    return unknown + [number for number in releases if number not in vocabulary]
+    # a release a heading writes "v4.26.0" is the release "4.26.0" (jsonschema's changelog)
+    return unknown + [number for number in releases if number not in vocabulary and f"v{number}" not in vocabulary]
 
 
 def evidence_units(hits: Sequence[Hit]) -> list[tuple[str, frozenset[str]]]:
