@@ -73,6 +73,7 @@ def test_the_closing_verb_of_a_when_question_is_checked_only_if_the_corpus_knows
 @pytest.mark.parametrize("question, kind", [
     ("When did gpt-oss come out?", "date"),
     ("release date of diffutils 3.8", "date"),
+    ("when exactly was gmp 6.2.1 released, like the actual date", "date"),  # an adverb before the verb
     ("How long does it take to fine-tune gpt-oss?", "duration"),
     ("How much is a ChatGPT Plus subscription?", "price"),
     ("How much did OpenAI invest in it?", "price"),

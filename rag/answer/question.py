@@ -198,7 +198,9 @@ ANSWER_TYPES = [
      re.compile(r"\b\d+(\.\d+)?x\b|\btimes\b|\bone-\w+th\b", re.I)),
     # The `^(?>.*?...)` forms commit to the first occurrence, so hostile text ("when is " * 10_000)
     # costs one pass, not one pass per occurrence (issue 14: a 32 KB question froze the server).
-    ("date", re.compile(r"\bwhen (did|was|were|will|has|had)\b|^(?>.*?\bwhen is\b).*\b(expected|due|released|launched)\b|"
+    # "when exactly was gmp 6.2.1 released": an adverb may stand between "when" and its verb
+    ("date", re.compile(r"\bwhen (?:(?:exactly|actually|roughly|approximately|originally|first) )?"
+                        r"(did|was|were|will|has|had)\b|^(?>.*?\bwhen is\b).*\b(expected|due|released|launched)\b|"
                         r"\bwhat (year|date|month)\b|\bsince when\b|\bhow long (ago|since)\b|\bhow long had\b|"
                         r"\b(release|publication|launch|ship) date\b|\bdate of (the )?(release|launch)\b", re.I | re.S),
      # an ISO date ("release 1.21.3 (2022-02-26)", as NEWS files date releases) is a full date
