@@ -41,7 +41,9 @@ from rag.records import Chunk
 # line is one unit, the lines after it sentences of their own; 28: any plain-text heading line that
 # heads nothing is text (a NEWS file's one-line dated entries); 29: a lone "*" is text, only a pair
 # of them around words is emphasis ("100*1024*1024"), and "__init__" keeps its underscores; a plain
-# title line over a starred first release stays the title
+# title line over a starred first release stays the title; 30: HTML parsed with lxml (left-open
+# list items kept); 31: no sentence ends inside a dotted name; 32: a bracketed line under a heading
+# line is the heading's remark
 CHUNKER_VERSION = 32
 
 

@@ -28,7 +28,8 @@ from rag.answer import gate, shape
 from rag.answer.generators.base import Generator, Request
 from rag.answer.question import wanted_kind
 from rag.index import lexical
-from rag.ingest.chunker import SECTION_SEPARATOR, code_sentences, document_words, list_item_sentences, readable_sentences
+from rag.ingest.chunker import (SECTION_SEPARATOR, code_sentences, document_words, list_item_sentences,
+                                readable_sentences)
 from rag.records import Declined, Passage, Thinking, Token
 
 PASSAGES_READ = 5  # sentences come from the best five passages only
@@ -162,10 +163,12 @@ def candidates(request: Request) -> list[Candidate]:
     kind_question = kind_source(request)
     headings = {p.label: heading_stating(kind_question, p.chunk.section) for p in request.passages[:PASSAGES_READ]}
     expected = shape.MODEL.expected(kind_question)
-    titles = {p.label: frozenset(lexical.terms(document_words(p.chunk.source))) for p in request.passages[:PASSAGES_READ]}
+    titles = {p.label: frozenset(lexical.terms(document_words(p.chunk.source)))
+              for p in request.passages[:PASSAGES_READ]}
     out = []
     for (rank, passage, index, text), terms in zip(found, term_sets):
-        row = feature_row(request, passage, rank, index, text, terms, _overlap(terms, weights, titles[passage.label]), said, own,
+        overlap = _overlap(terms, weights, titles[passage.label])
+        row = feature_row(request, passage, rank, index, text, terms, overlap, said, own,
                           in_section[passage.label], kind_question, headings[passage.label], expected)
         score = SCORER.score(row)
         borrowed = bool(_LEAD_WORD.match(text)) and not _answers_its_faq(passage, index)
