@@ -1,0 +1,119 @@
+"""How the extractive answerer chooses the sentences it shows: the best one and its companions in
+reading order, none said twice, the refusal check reading the best two, the document's own name
+weighing less than the question's other words, and a follow-up wanting something not yet said."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.index import lexical
+
+
+def _candidate(text: str, rank: int, index: int, score: float):
+    import numpy as np
+
+    from rag.answer.generators import extractive
+
+    return extractive.Candidate(text, "ABCDE"[rank], rank, index, score, frozenset(),
+                                features=np.zeros(len(extractive.FEATURES)))
+
+
+def test_two_companions_at_most_are_shown_in_reading_order(monkeypatch):
+    """When several sentences after the best are likely to hold what it leaves out, the answer
+    shows the best and the two likeliest of them, in the order the passages give them."""
+    import threading
+
+    import numpy as np
+
+    from rag.answer.generators import extractive
+    from rag.answer.generators.base import Request
+    from rag.records import Chunk, Hit, Passage
+
+    ranked = [_candidate("Best sentence.", 1, 0, 0.9), _candidate("Second.", 0, 2, 0.8),
+              _candidate("Third.", 0, 1, 0.7), _candidate("Fourth.", 2, 0, 0.6)]
+    # a companion model that rates each by its own score: Second and Third are the likeliest
+    weights = np.zeros(len(extractive.COMPANION_FEATURES))
+    weights[extractive.COMPANION_FEATURES.index("score")] = 10.0
+    monkeypatch.setattr(extractive, "COMPANION", extractive.Scorer(weights, -6.5, logistic=True, threshold=0.5))
+    passages = tuple(Passage(label, Hit(Chunk(label, "a.md", "S", "text", 0, 4), 1.0)) for label in "ABC")
+    request = Request("what is it", "what is it", passages, (), None, {}, threading.Event())
+    chosen = extractive.choose(ranked, request)
+    assert [c.text for c in chosen] == ["Best sentence.", "Second.", "Third."]
+    assert extractive.compose(request, ranked, chosen) == "Third. [A] Second. [A] Best sentence. [B]"
+
+
+def test_a_date_only_the_second_companion_states_does_not_answer_a_when_question():
+    """The refusal check reads the best sentence and its likeliest companion: a date in the
+    context shown after them is no answer to "when did it first come out"."""
+    import threading
+
+    from rag.answer.generators import extractive
+    from rag.answer.generators.base import Request
+
+    request = Request("when did chatgpt first come out", "when did chatgpt first come out", (), (), None, {},
+                      threading.Event())
+    chosen = [_candidate("ChatGPT is a proprietary product.", 0, 0, 0.9),
+              _candidate("It is developed by OpenAI.", 0, 1, 0.8),
+              _candidate("The 2025 release of gpt-oss allows local hosting.", 1, 0, 0.7)]
+    assert "state no date" in extractive.lacking(request, chosen)
+    assert extractive.lacking(request, [chosen[0], chosen[2]]) == ""
+
+
+def test_a_sentence_quoted_twice_is_shown_once(monkeypatch):
+    """A NEWS file states a change in its release's notes and again in a summary: the answer showed
+    "rsvg-convert's default DPI is now 96" twice, and its last slot said nothing new. A companion
+    that says again what is shown (or that with a few words more) gives way to the next."""
+    import threading
+
+    import numpy as np
+
+    from rag.answer.generators import extractive
+    from rag.answer.generators.base import Request
+
+    ranked = [_candidate("rsvg-convert's default DPI is now 96, to better match W3C standards.", 0, 0, 0.9),
+              _candidate("646 - rsvg-convert's default DPI is now 96, to better match W3C standards.", 1, 0, 0.8),
+              _candidate("It was 90 before for historical reasons.", 0, 1, 0.75),
+              _candidate("The --dpi-x option sets it.", 2, 0, 0.7)]
+    weights = np.zeros(len(extractive.COMPANION_FEATURES))
+    weights[extractive.COMPANION_FEATURES.index("score")] = 10.0
+    monkeypatch.setattr(extractive, "COMPANION", extractive.Scorer(weights, -6.5, logistic=True, threshold=0.5))
+    request = Request("default dpi of rsvg-convert", "default dpi of rsvg-convert", (), (), None, {}, threading.Event())
+    chosen = extractive.choose(ranked, request)
+    assert [c.text for c in chosen] == [ranked[0].text, ranked[2].text, ranked[3].text]
+
+
+def test_words_naming_the_document_do_not_pick_the_sentence(tmp_path):
+    """"max line length in the rust style guide?": the guide's opening sentences name it and
+    matched the question best, yet the answer is a sentence that never repeats the title."""
+    from tests.reading import ask_one_file
+
+    guide = ("# Widget Style Guide\n\nThe Widget Style Guide defines the default widget style, and "
+             "recommends that widget tools follow the default widget style.\n\n"
+             "Everything in this widget style guide refers to the default style, whatever words it uses. "
+             "The widget style guide is kept by the widget style team. This widget style guide is also "
+             "published as one page.\n\n"
+             "## Indentation and line width\n\nUse spaces, not tabs. Each level of indentation must be "
+             "four spaces. The maximum width for a line is 100 characters.\n")
+    answer = ask_one_file(tmp_path, "widget-style-guide.md", guide, "max line length in the widget style guide?")
+    assert "100 characters" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("own, repeats", [(set(), True), ({"bill"}, False), ({"hardware"}, True)])
+def test_a_sentence_already_said_is_marked_unless_the_follow_up_asks_for_its_words(monkeypatch, own, repeats):
+    """A follow-up wants something new. "by when?" has no words of its own, and a sentence the
+    last answer showed was still taken for it ("how much did minh's team end up saving" / "by
+    when?" repeated the saving); one that holds the follow-up's own words may come back."""
+    import threading
+
+    from rag.answer import shape
+    from rag.answer.generators import extractive
+    from rag.answer.generators.base import Request
+    from rag.records import Chunk, Hit, Passage
+
+    monkeypatch.setattr(extractive, "_dense", lambda request, passage, index: 0.5)
+    text = "Their monthly bill fell from $5,000 to $900, a saving of 82%."
+    passage = Passage("A", Hit(Chunk("A", "case.md", "Case study", text, 0, len(text)), 1.0))
+    request = Request("by when?", "how much did they save by when?", (passage,), (), None, {}, threading.Event())
+    row = extractive.feature_row(request, passage, 0, 0, text, frozenset(lexical.terms(text)), 0.5, text, own, 0.0,
+                                 "by when?", "", shape.MODEL.expected("by when?"))
+    assert row[extractive.FEATURES.index("repeat")] == float(repeats)
