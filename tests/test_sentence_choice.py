@@ -42,6 +42,34 @@ def test_two_companions_at_most_are_shown_in_reading_order(monkeypatch):
     assert extractive.compose(request, ranked, chosen) == "Third. [A] Second. [A] Best sentence. [B]"
 
 
+def test_a_lead_in_shown_brings_what_it_introduces(monkeypatch):
+    """An answer never stops at "Install with all optional dependencies:": the command after the
+    lead-in is shown with it, even when it scores too low to be chosen on its own."""
+    import threading
+
+    import numpy as np
+
+    from rag.answer.generators import extractive
+    from rag.answer.generators.base import Request
+    from rag.records import Chunk, Hit, Passage
+
+    ranked = [_candidate("$ pip install networkx", 0, 1, 0.9),
+              _candidate("Install with all optional dependencies:", 0, 2, 0.8),
+              _candidate("Other text.", 1, 0, 0.5),
+              _candidate("$ pip install networkx[default]", 0, 3, 0.1)]
+    weights = np.zeros(len(extractive.COMPANION_FEATURES))
+    weights[extractive.COMPANION_FEATURES.index("score")] = 10.0
+    monkeypatch.setattr(extractive, "COMPANION", extractive.Scorer(weights, -6.5, logistic=True, threshold=0.5))
+    passages = tuple(Passage(label, Hit(Chunk(label, "a.md", "S", "text", 0, 4), 1.0)) for label in "AB")
+    request = Request("how do i install it with extras", "how do i install it with extras", passages, (), None, {},
+                      threading.Event())
+    chosen = extractive.choose(ranked, request)
+    assert [c.text for c in chosen] == ["$ pip install networkx", "Install with all optional dependencies:",
+                                        "$ pip install networkx[default]"]
+    assert extractive.compose(request, ranked, chosen).endswith("Install with all optional dependencies: [A] "
+                                                                "$ pip install networkx[default] [A]")
+
+
 def test_a_date_only_the_second_companion_states_does_not_answer_a_when_question():
     """The refusal check reads the best sentence and its likeliest companion: a date in the
     context shown after them is no answer to "when did it first come out"."""

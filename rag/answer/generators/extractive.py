@@ -334,7 +334,24 @@ def _repeats(text: str, shown: str) -> bool:
 def choose(ranked: list[Candidate], request: Request) -> list[Candidate]:
     """The best sentence, then its companions, likeliest first (`compose` shows them in reading
     order)."""
-    return [ranked[0], *companions(ranked[0], ranked, request.question)] if ranked else []
+    if not ranked:
+        return []
+    chosen = [ranked[0], *companions(ranked[0], ranked, request.question)]
+    return chosen + introduced(chosen, ranked)
+
+
+def introduced(chosen: list[Candidate], ranked: list[Candidate]) -> list[Candidate]:
+    """What a shown lead-in ending in ":" introduces, when not shown already: the answer must not
+    stop at "Install with all optional dependencies:" without the command that follows it."""
+    shown_at = {(c.rank, c.index) for c in chosen}
+    by_place = {(c.rank, c.index): c for c in ranked}
+    added = []
+    for c in chosen:
+        follower = by_place.get((c.rank, c.index + 1))
+        if c.text.rstrip().endswith(":") and follower and (follower.rank, follower.index) not in shown_at:
+            added.append(follower)
+            shown_at.add((follower.rank, follower.index))
+    return added
 
 
 def yes_no_lead(question: str, best: str, first: str | None = None, context: str = "") -> str:
