@@ -86,6 +86,8 @@ def test_the_closing_verb_of_a_when_question_is_checked_only_if_the_corpus_knows
     # "how many times" before a verb counts; before a comparative it asks a ratio
     ("how many times will ssh ask for my password before it gives up", "count"),
     ("how many times cheaper is self-hosting", "ratio"),
+    # a version of a module named with "::" is asked for, not its default or its limit
+    ("whats the minimum Net::SSLeay version for that?", "version"),
 ])
 def test_the_kind_of_fact_wanted(question, kind):
     assert wanted_kind(question).name == kind

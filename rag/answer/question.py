@@ -208,9 +208,9 @@ ANSWER_TYPES = [
     # "which gzip release added --keep?", "introduced in what version", "minimum python version for
     # pillow 12?", "which version did ... first": a changelog states it in the heading above the
     # change ("Noteworthy changes in release 1.6"). "the 20B version of gpt-oss" asks no version.
-    ("version", re.compile(r"\b(?:what|which|what['’]?s)(?:\s+[\w.'’-]+){0,3}?\s+(?:versions?|releases?)\b|"
+    ("version", re.compile(r"\b(?:what|which|what['’]?s)(?:\s+[\w.:'’-]+){0,3}?\s+(?:versions?|releases?)\b|"
                            r"\b(?:min(?:imum)?|oldest|earliest|first|last|latest|newest|lowest|required)\s+"
-                           r"(?:[\w.-]+\s+){0,2}versions?\b|\bversions?\s+(?:did|was|were|added|introduced|first)\b|"
+                           r"(?:[\w.:-]+\s+){0,2}versions?\b|\bversions?\s+(?:did|was|were|added|introduced|first)\b|"
                            r"\bversion numbers?\b", re.I),
      # "3.2", or a whole number said to be one: "Windows 10 version 1903", "Readline 7 or newer"
      # (both refused as stating no version, corpus11)
