@@ -121,3 +121,32 @@ def test_one_line_entries_of_a_news_file_are_text_not_headings(tmp_path):
     said = [s for piece in chunks for s in readable_sentences(piece)]
     for entry in ("Dec 01, 2020: libarchive 3.5.0 released", "Oct 14, 2020: Support for system extended attributes"):
         assert entry in said, said
+
+
+DATED_RELEASES = """\
+3.42.2 - 2022-07-16
+-------------------
+
+* Error out instead of crashing when marshaling unsupported types
+* Add a workaround for a PyPy 3.9+ bug when threads are used
+
+
+3.42.1 - 2022-04-17
+-------------------
+
+* Do not error out for unknown scopes
+* Some test/CI fixes
+"""
+
+
+def test_an_underlined_release_line_heads_its_changes(tmp_path):
+    """"3.42.2 - 2022-07-16" over a rule of dashes is the release's heading, though it has no word:
+    each release's changes are read under it, none under the release before, and asked for the
+    release date, the answer shows it (it was a sentence of the changes above it, and lost)."""
+    _, chunks = chunks_of(tmp_path, "tool-NEWS", DATED_RELEASES)
+    found = sentences_by_section(chunks)
+    assert found["3.42.1 - 2022-04-17"] == ["Do not error out for unknown scopes", "Some test/CI fixes"]
+    assert not any("2022" in s for sentences in found.values() for s in sentences)
+    (tmp_path / "ask").mkdir()
+    answer = ask_one_file(tmp_path / "ask", "tool-NEWS", DATED_RELEASES, "release date of tool 3.42.1?")
+    assert not answer.refused and "2022-04-17" in answer.text, answer.text

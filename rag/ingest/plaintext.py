@@ -35,6 +35,11 @@ from rag.records import Block, Document
 # a blank line, or a rule line of dashes, equals signs, tildes, stars or dots (an Info file
 # underlines its chapters with stars and its subsubsections with dots)
 BREAK = re.compile(r"\n[ \t\r]*\n|^[ \t]*(?:-{4,}|={4,}|~{4,}|\*{4,}|\.{4,})[ \t\r]*$", re.MULTILINE)
+# a line underlined with a rule ("3.42.2 - 2022-07-16" over dashes, as reStructuredText and many
+# NEWS files mark sections): a heading, even without a word ("3.42.2 - 2022-07-16" has none), or
+# in a list ("* Noteworthy changes" items are each underlined)
+_UNDERLINE = re.compile(r"\n[ \t]*(-{4,}|={4,}|~{4,}|\^{4,}|\*{4,})[ \t\r]*(?=\n|$)")
+UNDERLINE_SHARE = 0.8  # of the line's length: a rule much shorter than the line is a separator
 CODE_INDENT = 4  # columns deeper than the text's usual indentation that make a paragraph code
 QUESTION_MAX_CHARS = 400  # a numbered paragraph ending in "?" up to this long is an FAQ question
 HEADING_MAX_CHARS = 80
@@ -153,6 +158,13 @@ def heading_of(paragraph: str) -> tuple[int, str, int] | None:
         level = 2 + (number.group(0).strip().rstrip(".)").count(".") if number else 0)
         return level, paragraph.strip(), len(paragraph)
     return None
+
+
+def underline_of(text: str, end: int) -> str:
+    """The rule character underlining the one-line paragraph that ends at `end`, or ""."""
+    line = text[text.rfind("\n", 0, end) + 1:end].strip()
+    rule = _UNDERLINE.match(text, end)
+    return rule.group(1)[0] if rule and line and len(rule.group(1)) >= UNDERLINE_SHARE * len(line) else ""
 
 
 def hanging_term(paragraph: str, indent: int) -> tuple[int, str, int] | None:
@@ -305,6 +317,7 @@ def document(source: str, text: str) -> Document:
     # numbered or starred first release ("GNU gzip NEWS" over "* Noteworthy changes ...") is not
     alone: tuple[int, Block, bool] | None = None
     run: tuple[int, int] | None = None  # (level, indentation) of the first of a run of terms
+    rules: list[str] = []  # underline characters in order of first use: the first marks the top level
     for number, (start, end) in enumerate(spans):
         paragraph, indent = text[start:end], _indent(text, start)
         if _MODE_LINE.fullmatch(paragraph.strip()) or is_navigation(paragraph):
@@ -336,6 +349,10 @@ def document(source: str, text: str) -> Document:
         # a deep paragraph here reads as prose: a keyword over its description may head it
         term = None if never_heading else hanging_term(paragraph, indent)
         heading = term or (None if never_heading or (deep and not indented_title) else heading_of(paragraph))
+        rule = underline_of(text, end) if "\n" not in paragraph and len(paragraph) <= HEADING_MAX_CHARS else ""
+        rules += [rule] if rule and rule not in rules else []
+        if rule and (heading is None or term):  # a line read as a heading anyway keeps its level
+            heading, term = (min(2 + rules.index(rule), 6), paragraph.strip(), len(paragraph)), None
         if heading is not None:
             level, name, body = heading
             if not level:  # a term: a level under the heading before its run of terms, one more if deeper
