@@ -24,6 +24,10 @@ def test_names_the_corpus_lacks_are_found():
     assert unknown_names("When will GPT-6 be released?", vocabulary) == ["GPT-6"]
     assert unknown_names("What does GPT-5.2 cost?", vocabulary) == []
     assert unknown_names("Solar panels and OpenAI?", vocabulary) == []  # the first word is skipped
+    # a setting named in camel case is named by its whole, not by the common words it joins
+    settings = {"shutdown", "timeout", "percentagelow", "percentage", "low", "packagekit"}
+    assert unknown_names("whats the default ShutdownTimeout for packagekit", settings) == ["ShutdownTimeout"]
+    assert unknown_names("whats the default PercentageLow for packagekit", settings) == []
     # a release of three parts the corpus never names is not covered; "python 3.13" may be in a range
     releases = {"e2fsprogs", "1.47.0", "1.46.6"}
     assert unknown_names("e2fsprogs 1.47.1 - when was that released", releases) == ["1.47.1"]

@@ -39,10 +39,13 @@ class Name:
     text: str
     stems: tuple[str, ...]
     versioned: bool  # holds a digit: a model or version number, which only its whole form names
+    # joined words ("ShutdownTimeout", a setting or a function): only the whole names it, since its
+    # parts are common words ("timeout") that the passages of a near-miss hold (corpus21)
+    joined: bool = False
 
     def mentioned_in(self, terms) -> bool:
-        """'GPT-6' is not 'GPT': a versioned name must appear whole; any part of another will do."""
-        if self.versioned:  # whole, or written together ("sha3" for "sha-3")
+        """'GPT-6' is not 'GPT': a versioned or joined name must appear whole; any part of another will do."""
+        if self.versioned or self.joined:  # whole, or written together ("sha3" for "sha-3")
             return self.stems[0] in terms or self.stems[0].replace("-", "") in terms
         return any(s in terms for s in self.stems)
 
@@ -71,7 +74,7 @@ def names(question: str, proper: Collection[str] = frozenset()) -> list[Name]:
         stems = tuple(lexical.terms(text))
         # a range or a figure ("levels 1-3") names nothing: a name holds a letter
         if stems and (match.start() != opening or versioned) and any(ch.isalpha() for ch in text):
-            found.append(Name(text, stems, versioned))
+            found.append(Name(text, stems, versioned, lexical.is_camel_case(text)))
     seen = {stem for name in found for stem in name.stems}
     for word in (w for w in _LOWER_WORD.findall(question) if w in proper):
         stems = tuple(lexical.terms(word))

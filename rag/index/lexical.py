@@ -50,6 +50,11 @@ _CAMEL_CASE = re.compile(r"(?<![\w-])(?:[A-Z][a-z]{2,}|[a-z]{3,})(?:[A-Z][a-z]{2
 _CAMEL_PART = re.compile(r"[A-Z]?[a-z]+")
 
 
+def is_camel_case(word: str) -> bool:
+    """"ShutdownTimeout", "PercentageLow": words run together into one name."""
+    return bool(_CAMEL_CASE.fullmatch(word))
+
+
 @lru_cache(maxsize=1)
 def _british() -> dict[str, str]:
     from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
