@@ -53,14 +53,17 @@ def normalised(text: str) -> str:
 
 _LINK = re.compile(r"\[([^\]]*)\]\([^)\s]*\)|\s*<https?://[^>\s]*>`?_*")
 _MARKS = re.compile(r"[`*\[\]#]")
+_LEADING_SEMICOLONS = re.compile(r"^\s*;+")  # the other comment mark of configuration files ("; autospawn = yes")
 
 
 def markup_free(text: str) -> str:
     """`normalised`, without inline markup: an evidence phrase copied from a document's source
     ("Defaults to ``text/plain``.", "`YAML <https://yaml.org>`_", "to break, use <b>_.find</b>",
-    a configuration sample's "# The configuration can be specified only at startup time.") still
+    a configuration sample's "# The configuration can be specified only at startup time." or
+    "; autospawn = yes") still
     matches the passage as read, which shows literals, links and tags as their text and comment
     marks as spaces."""
+    text = _LEADING_SEMICOLONS.sub("", text)
     return normalised(_MARKS.sub("", markdown.visible_text(_LINK.sub(lambda m: m.group(1) or "", text))))
 
 

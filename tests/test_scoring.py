@@ -46,3 +46,6 @@ def test_evidence_copied_with_html_tags_or_comment_marks_is_found_in_the_passage
     passages = [shown_passage(c) for c in chunks]
     assert rank_of_evidence(passages, "# The configuration can be specified only at startup time.") == 1
     assert rank_of_evidence(passages, "# The configuration can be changed at any time.") is None
+    (tmp_path / "ini").mkdir()
+    _, chunks = chunks_of(tmp_path / "ini", "client.conf", "; default-server =\n; autospawn = yes\n; daemon = x\n")
+    assert rank_of_evidence([shown_passage(c) for c in chunks], "; autospawn = yes") == 1
