@@ -150,3 +150,26 @@ def test_an_underlined_release_line_heads_its_changes(tmp_path):
     (tmp_path / "ask").mkdir()
     answer = ask_one_file(tmp_path / "ask", "tool-NEWS", DATED_RELEASES, "release date of tool 3.42.1?")
     assert not answer.refused and "2022-04-17" in answer.text, answer.text
+
+
+DATED_LINES = """\
+Tool NEWS
+
+The release notes of tool 2.0.0 and of every later release are kept in the ChangeLog.
+Older releases are described in the project's web pages.
+
+Mar 03, 2021: tool 2.1.0 released
+
+Nov 12, 2020: tool 2.0.0 released
+
+Sep 30, 2020: Support for reading compressed archives
+
+Jun 02, 2020: tool 1.9.0 released
+"""
+
+
+def test_a_dated_line_without_a_full_stop_answers_a_date_question(tmp_path):
+    """"Nov 12, 2020: tool 2.0.0 released" has no full stop, as a headline has none, but it states
+    the date asked for: it is the answer, not the prose that names the release without a date."""
+    answer = ask_one_file(tmp_path, "tool-NEWS", DATED_LINES, "release date of tool 2.0.0?")
+    assert not answer.refused and "Nov 12, 2020" in answer.text, answer.text

@@ -194,9 +194,13 @@ def feature_row(request: Request, passage: Passage, rank: int, index: int, text:
         wanted,
         1.0 if len(text.split()) < 6 else 0.0,  # titles and fragments answer little
         # a headline ("ChatGPT: 80% market share vs ...") states nothing; table cells and list
-        # items (also a list packed into a prose chunk) often end without a stop and still state facts
+        # items (also a list packed into a prose chunk) often end without a stop and still state facts,
+        # as does a line stating the kind of fact asked for among other lines ("Dec 01, 2020:
+        # libarchive 3.5.0 released", "Mode: 600"); alone in its passage, such a line is a subtitle
+        # (+8 -3 answerable dev items, thirteenth session)
         1.0 if passage.chunk.kind == "prose" and not code and index not in list_item_sentences(passage.chunk)
-        and not _ENDS_SENTENCE.search(text) else 0.0,
+        and not _ENDS_SENTENCE.search(text)
+        and (wanted < 1.0 or len(readable_sentences(passage.chunk)) == 1) else 0.0,
         # a follow-up wants something new: a sentence already said, lacking the follow-up's own words
         # or when it has none ("by when?"), unless it states the kind of fact asked for ("When was
         # it released?" wants the date again)
