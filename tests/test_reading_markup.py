@@ -295,3 +295,25 @@ def test_list_items_and_definitions_whose_end_tags_are_left_out_are_all_read(tmp
     for n in range(1, 6):
         assert f"ex{n}.py ~ submission by Author {n} Example number {n} parses something." in text, text
     assert "-a: Show all files." in text and "-b: Brief output." in text, text
+
+
+LINKS_README = """\
+tool
+====
+
+tool draws graphs.
+
+- **Website:** https://tool.example.org
+- **Bug reports:** https://github.com/example/tool/issues
+- **Report a security vulnerability:** https://security.example.org/tool
+- **Tutorial:** https://tool.example.org/tutorial.html
+"""
+
+
+def test_a_list_of_labelled_addresses_is_read_as_text(tmp_path):
+    """Links that show their own address ("Bug reports: https://...") tell the reader where things
+    are; read as a navigation menu, the whole list was dropped and "where do i report a security
+    hole" had no answer. A menu of named links is still dropped (the test above)."""
+    _, chunks = chunks_of(tmp_path, "tool-README.rst", LINKS_README)
+    sentences = [s for c in chunks for s in readable_sentences(c)]
+    assert "Report a security vulnerability: https://security.example.org/tool" in sentences, sentences

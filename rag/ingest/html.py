@@ -119,8 +119,13 @@ class _Writer:
         return " ".join(writer.blocks)
 
 
+# A link that shows its own address ("Bug reports: https://github.com/...") tells the reader where
+# something is, as text does; a menu's links show names ("Next: I/O Resources", "Home").
+_ADDRESS = re.compile(r"\s*(?:https?://|www\.|mailto:)\S*\s*$", re.I)
+
+
 def _is_navigation(tag) -> bool:
-    links = tag.find_all("a")
+    links = [a for a in tag.find_all("a") if not _ADDRESS.match(a.get_text(" "))]
     if len(links) < NAV_MIN_LINKS:
         return False
     linked = sum(len(_words(a.get_text(" "))) for a in links)
