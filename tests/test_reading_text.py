@@ -358,3 +358,27 @@ def test_a_setting_named_in_camel_case_answers_in_its_words(tmp_path):
     answer = ask_one_file(tmp_path / "again", "power.conf", POWER_CONF,
                           "what does the power daemon do at the critical action level")
     assert "CriticalPowerAction=HybridSleep" in answer.text, answer.text
+
+
+TICKETS = """\
+Changes by ticket ID
+--------------------
+
+7707    Credential cache API does not support atomic reinitialization
+8010    gss_store_cred should initialize ccache and work with collections
+8977    Allow kprop over more types of NATs
+8978    Support host-based GSS initiator names
+
+You should have received a copy of the GNU Lesser General Public
+License along with this library; if not, write to the Free Software
+Foundation, Inc., 51 Franklin Street, Fifth Floor, Boston, MA  02110-1301  USA
+"""
+
+
+def test_lines_that_each_hold_an_item_are_not_unwrapped_into_one_sentence(tmp_path):
+    """A list with no markers, one ticket a line, is read a line at a time (unwrapped, forty
+    tickets were one "sentence"); a wrapped sentence whose lines open with capitals is still one."""
+    _, chunks = chunks_of(tmp_path, "tool-README", TICKETS)
+    sentences = [s for c in chunks for s in readable_sentences(c)]
+    assert "8977 Allow kprop over more types of NATs" in sentences, sentences
+    assert any(s.startswith("You should have received") and s.endswith("USA") for s in sentences), sentences

@@ -91,15 +91,55 @@ def lines_of(text: str) -> list[str]:
     return [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
 
 
+# A run of lines that each open with a capital or a digit and end without a mark or a word that
+# runs on ("8977    Allow kprop over more types of NATs", a NEWS file's unmarked items) is a list,
+# one item a line; unwrapped, krb5's forty tickets read as one "sentence".
+LINE_LIST_MIN = 3
+_ITEM_LINE = re.compile(r"\s*[A-Z0-9][^\n]*[^\s.,;:!?\-]\s*")
+_RUNS_ON = re.compile(r"\b(?:a|an|and|or|nor|the|of|to|in|on|at|by|for|from|with|as|that|which|than|is|are)\s*$", re.I)
+
+
+FILLED_SHARE = 0.75  # of the longest line: lines all this long but the last are wrapped text
+
+
+def _line_list(lines: list[str]) -> bool:
+    """Whether a run of lines is a list, one item a line. A wrapped sentence whose lines happen to
+    open with capitals ("... Public\nLicense along with ...\nFoundation, Inc., ...") fills each
+    line but the last to the wrapping width; a list's lines end where their items do."""
+    bodies = [line.rstrip() for line in lines]
+    if len(bodies) < LINE_LIST_MIN or not all(_ITEM_LINE.fullmatch(b) and not _RUNS_ON.search(b) for b in bodies):
+        return False
+    widest = max(len(b) for b in bodies)
+    return any(len(b) < FILLED_SHARE * widest for b in bodies[:-1])
+
+
+def _listed(lines: list[str]) -> set[int]:
+    """The numbers of the lines in runs (lines between blank ones) that are line lists."""
+    listed: set[int] = set()
+    run: list[int] = []
+    for number, line in enumerate([*lines, ""]):
+        if line.strip():
+            run.append(number)
+            continue
+        items = run[1:] if run and lines[run[0]].rstrip().endswith(":") else run  # after a lead-in
+        if _line_list([lines[n] for n in items]):
+            listed.update(items)
+        run = []
+    return listed
+
+
 def units(text: str) -> list[tuple[int, int]]:
     """(start, end) of each unit of a multi-line block: runs of lines, where a line continues the
-    one above unless it is blank-separated or opens a list item, heading, quote or table row."""
+    one above unless it is blank-separated or opens a list item, heading, quote or table row, or
+    its run is a list of one item a line (`_line_list`)."""
+    lines = lines_of(text)
+    listed = _listed(lines)
     found, position, continuing = [], 0, False
-    for line in lines_of(text):
+    for number, line in enumerate(lines):
         body = line.rstrip("\n")
         if not body.strip():
             continuing = False
-        elif continuing and not _OPENS_UNIT.match(body):
+        elif continuing and not _OPENS_UNIT.match(body) and number not in listed:
             found[-1] = (found[-1][0], position + len(body))
         else:
             found.append((position, position + len(body)))
