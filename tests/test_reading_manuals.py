@@ -201,3 +201,34 @@ def test_a_table_drawn_in_plain_text_reads_cell_by_cell_under_its_headers(tmp_pa
     _, chunks = chunks_of(tmp_path, "man-db.txt", GRID_TABLE)
     [table] = [c for c in chunks if c.kind == "table"]
     assert "Section contents, 2: system calls (functions provided by the kernel)" in readable_sentences(table)
+
+
+OPTIONS_PAGE = """\
+NAME
+       tool - browse source code
+
+OPTIONS
+       Some arguments can only occur alone and exit immediately:
+
+       -h     View the long usage help display.
+
+       -V     Print the version number on the first line of the screen.
+
+       --help Same as -h
+
+       --version
+              Same as -V
+
+       -d     Do not update the cross-reference.
+
+ENVIRONMENT VARIABLES
+       EDITOR Preferred editor, which defaults to vi.
+"""
+
+
+def test_an_option_with_its_text_on_one_line_is_no_heading(tmp_path):
+    """"--help Same as -h" (one space apart, the option being wider than the column) is a term of
+    the options, not a heading that took every option after it out of OPTIONS (cscope)."""
+    _, chunks = chunks_of(tmp_path, "tool.1.txt", OPTIONS_PAGE)
+    assert not any("--help" in c.section for c in chunks), [c.section for c in chunks]
+    assert {c.section.split(" › ")[0] for c in chunks} == {"NAME", "OPTIONS", "ENVIRONMENT VARIABLES"}

@@ -44,7 +44,7 @@ from rag.records import Chunk
 # title line over a starred first release stays the title; 30: HTML parsed with lxml (left-open
 # list items kept); 31: no sentence ends inside a dotted name; 32: a bracketed line under a heading
 # line is the heading's remark
-CHUNKER_VERSION = 37
+CHUNKER_VERSION = 38
 
 
 @dataclass

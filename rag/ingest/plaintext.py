@@ -61,6 +61,9 @@ _RELEASE_LINE = re.compile(r"[A-Z][\w ]{0,40}?\b\d+(?:\.\d+)+[\w.-]*(?: \([^()\n
 # A line wholly in brackets right under a heading line is the heading's own remark: "Version 2.14.0"
 # over "(released January 1st, 2023)" (pygments' changelog) is dated by it, and a date question
 # then finds the release's date in the section's name, as for "Major changes in 1.20 (2022-05-26)"
+# an option with its text on the line ("--help Same as -h", one space apart where the option is
+# wider than the column): a man page's term, not a heading over the options after it (cscope)
+_OPTION = re.compile(r"\s*--?[A-Za-z0-9]")
 _REMARK = re.compile(r"\([^()\n]{1,60}\)")
 _MODE_LINE = re.compile(r"-\*-.*-\*-")  # "-*- text -*-": an Emacs mode line, for the editor only
 _OUTLINE = re.compile(r"\s*(\*{1,6}|={2,}|-{2,})\s+")
@@ -150,7 +153,8 @@ def heading_of(paragraph: str) -> tuple[int, str, int] | None:
     if "\n" not in paragraph and len(paragraph) <= HEADING_MAX_CHARS \
             and (number or not paragraph.rstrip(_CLOSERS).endswith((".", ",", ";", ":"))) \
             and not _COLUMNS.search(paragraph.strip()) and (number or not _FRAGMENT.match(paragraph)) \
-            and not paragraph.startswith(("[", "(", "<", "$")) and "://" not in paragraph \
+            and not paragraph.startswith(("[", "(", "<", "$")) and not _OPTION.match(paragraph) \
+            and "://" not in paragraph \
             and markdown.shows_words(paragraph):
         outline = _OUTLINE.match(paragraph)
         if outline:
