@@ -124,7 +124,7 @@ def rank_of_evidence(texts: Sequence[str], evidence: str) -> int | None:
 def retrieval_ranks(bot: Assistant, items: list[dict[str, Any]], histories, mode: str) -> list[int | None]:
     ranks = []
     for item, history in zip(items, histories):
-        _, _, hits = bot.retrieve(turns_of(item)[-1], history, k=10, mode=mode)
+        hits = bot.retrieve(turns_of(item)[-1], history, k=10, mode=mode).hits
         ranks.append(rank_of_evidence([shown_passage(h.chunk) for h in hits], item["evidence"]))
     return ranks
 

@@ -43,7 +43,7 @@ def signals(bot, item) -> list[float] | None:
     for turn in turns[:-1]:
         history += (Turn("user", turn), Turn("assistant", bot.ask(turn, history).text))
     index, asked = bot.index(), turns[-1]
-    query, vector, hits = bot.retrieve(asked, history, max(bot.top_k, 5))
+    query, vector, hits, _ = bot.retrieve(asked, history, max(bot.top_k, 5))
     if not gate.judge(asked, hits, index.vocab, bot.gate_threshold, query, relevance_only=True).answer:
         return None
     passages = label_passages(hits[:5])

@@ -145,3 +145,33 @@ def test_a_sentence_already_said_is_marked_unless_the_follow_up_asks_for_its_wor
     row = extractive.feature_row(request, passage, 0, 0, text, frozenset(lexical.terms(text)), 0.5, text, own, 0.0,
                                  "by when?", "", shape.MODEL.expected("by when?"))
     assert row[extractive.FEATURES.index("repeat")] == float(repeats)
+
+
+def test_a_follow_up_that_changes_subject_is_matched_on_its_own_words():
+    """The query of a follow-up is the question with the turn before ("where do i find the swagger
+    docs ... is there a second docs ui"); a sentence close to the follow-up's own words is as
+    close to what is asked, however far it is from the turn before."""
+    import threading
+
+    import numpy as np
+
+    from rag.answer import shape
+    from rag.answer.generators import extractive
+    from rag.answer.generators.base import Request
+    from rag.records import Chunk, Hit, Passage
+
+    earlier, own = np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0])
+    sentence = np.array([0.1, 0.9, 0.0]) / np.linalg.norm([0.1, 0.9, 0.0])
+    text = "The alternative docs UI lives at /redoc."
+    passage = Passage("A", Hit(Chunk("A", "api.md", "Docs", text, 0, len(text)), 1.0))
+    asked = "is there a second docs ui"
+
+    def dense(question_vector):
+        request = Request(asked, "where are the swagger docs " + asked, (passage,), (), earlier / 1.0,
+                          {"A": sentence[None, :]}, threading.Event(), question_vector=question_vector)
+        row = extractive.feature_row(request, passage, 0, 0, text, frozenset(lexical.terms(text)), 0.5, "",
+                                     set(), 0.0, asked, "", shape.MODEL.expected(asked))
+        return row[extractive.FEATURES.index("dense")]
+
+    assert dense(None) < 0.2
+    assert dense(own) > 0.9

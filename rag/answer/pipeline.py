@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -53,6 +54,16 @@ def _stating(query: str) -> Callable[[str], bool] | None:
     return lambda text: kind.stated_in(text) == 1.0
 
 
+class Retrieval(NamedTuple):
+    """What one search found: the query searched (the question condensed with the conversation),
+    its vector, the hits, and the vector of the question's own words when they differ."""
+
+    query: str
+    query_vector: np.ndarray
+    hits: tuple[Hit, ...]
+    question_vector: np.ndarray | None = None
+
+
 class Assistant:
     """Answers questions from the index in `index_dir` with the given embedder and generator."""
 
@@ -89,20 +100,21 @@ class Assistant:
         self.generator.warm_up()
 
     def retrieve(self, question: str, history: Sequence[Turn], k: int, timings: dict[str, float] | None = None,
-                 mode: str = "hybrid") -> tuple[str, np.ndarray, tuple[Hit, ...]]:
-        """(the query searched, its vector, the hits): the search `answer` and `rag eval` share."""
+                 mode: str = "hybrid") -> Retrieval:
+        """The search `answer` and `rag eval` share."""
         started = time.perf_counter()
         query = condense(question, history)
         query_vector = self.embedder.embed_query(query)
         # A follow-up is also searched on its own words, and the rankings fused: condensing cannot
         # tell a follow-up that changes subject from one that leans on the last turn.
-        also = [(question, self.embedder.embed_query(question))] if query != question.strip() else []
+        question_vector = self.embedder.embed_query(question) if query != question.strip() else None
+        also = [(question, question_vector)] if question_vector is not None else []
         embedded = _ms(started)
         prefer = _stating(asking(question, query))
         hits = tuple(self.index().search(query, query_vector, k, mode=mode, also=also, prefer=prefer))
         if timings is not None:
             timings["embed"], timings["retrieve"] = embedded, _ms(started) - embedded
-        return query, query_vector, hits
+        return Retrieval(query, query_vector, hits, question_vector)
 
     def answer(self, question: str, history: Sequence[Turn] = (),
                cancel: threading.Event | None = None, options: Options = Options()) -> Iterator[Event]:
@@ -113,7 +125,7 @@ class Assistant:
         # a session's own top-k is what it gets; otherwise at least what the generator reads
         wanted = self.generator.passages_wanted
         k = options.top_k or max(self.top_k, wanted)
-        query, query_vector, hits = self.retrieve(question, history, k, timings)
+        query, query_vector, hits, question_vector = self.retrieve(question, history, k, timings)
         yield Retrieved(query, hits)
         verdict = judge(question, hits, index.vocab, self.gate_threshold, query,
                         relevance_only=self.generator.judges_support, proper=index.proper)
@@ -123,7 +135,7 @@ class Assistant:
         passages = label_passages(hits[:wanted])
         request = Request(question, query, passages, tuple(history), query_vector,
                           {p.chunk.id: index.sentence_vectors[p.chunk.id] for p in passages},
-                          cancel or threading.Event(), options)
+                          cancel or threading.Event(), options, question_vector)
         # the passages the generator reads, fitted now: its prompt reuses this fit straight away,
         # where asking after generation would often refit once other chats had used the generator
         given = self.generator.passages_for(request)

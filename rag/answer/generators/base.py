@@ -36,7 +36,8 @@ class Request:
 
     `passages` are the retrieved hits, best first, each with the label the answer must cite it by.
     `sentence_vectors` maps a chunk id to the unit vectors of its sentences (computed at index time)
-    and `query_vector` is the unit vector of `query`; extractive answering uses both, LLMs ignore them.
+    and `query_vector` is the unit vector of `query`, `question_vector` that of the question alone
+    when a follow-up's query differs from it; extractive answering uses them, LLMs ignore them.
     """
 
     question: str
@@ -47,6 +48,7 @@ class Request:
     sentence_vectors: Mapping[str, np.ndarray] = field(default_factory=dict)
     cancel: threading.Event = field(default_factory=threading.Event)
     options: Options = Options()
+    question_vector: np.ndarray | None = None
 
 
 class Generator(ABC):

@@ -135,12 +135,16 @@ def _sentences(request: Request) -> list[tuple[int, Passage, int, str]]:
 
 
 def _dense(request: Request, passage: Passage, index: int) -> float:
-    """Cosine of the sentence to the query. An FAQ answer's first sentence answers the FAQ question,
-    so it also scores as well as the question key matched."""
+    """Cosine of the sentence to the query, or to a follow-up's own words where closer (the query
+    leans on the turn before, and a follow-up that changes subject is about its own words). An
+    FAQ answer's first sentence answers the FAQ question, so it also scores as well as the
+    question key matched."""
     vectors = request.sentence_vectors.get(passage.chunk.id)
     if vectors is None or request.query_vector is None or index >= len(vectors):
         return 0.0
     own = float(vectors[index] @ request.query_vector)
+    if request.question_vector is not None:  # a follow-up's own words, as search reads them too:
+        own = max(own, float(vectors[index] @ request.question_vector))  # +5 -0 dev answers
     return max(own, passage.hit.dense) if _answers_its_faq(passage, index) else own
 
 
