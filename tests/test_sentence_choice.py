@@ -70,6 +70,30 @@ def test_a_lead_in_shown_brings_what_it_introduces(monkeypatch):
                                                                 "$ pip install networkx[default] [A]")
 
 
+def test_a_shown_prompt_brings_what_it_prints(monkeypatch):
+    """An example's last call is shown with its result: ">>> nx.shortest_path(G, 'A', 'D')" alone
+    does not say which path it finds."""
+    import threading
+
+    import numpy as np
+
+    from rag.answer.generators import extractive
+    from rag.answer.generators.base import Request
+    from rag.records import Chunk, Hit, Passage
+
+    ranked = [_candidate(">>> nx.shortest_path(G, 'A', 'D', weight='weight')", 0, 3, 0.9),
+              _candidate(">>> G.add_edge('B', 'D', weight=2)", 0, 2, 0.8),
+              _candidate("['A', 'B', 'D']", 0, 4, 0.1)]
+    weights = np.zeros(len(extractive.COMPANION_FEATURES))
+    weights[extractive.COMPANION_FEATURES.index("score")] = 10.0
+    monkeypatch.setattr(extractive, "COMPANION", extractive.Scorer(weights, -6.5, logistic=True, threshold=0.5))
+    passages = (Passage("A", Hit(Chunk("A", "README.rst", "Example", "text", 0, 4), 1.0)),)
+    request = Request("what path does the example find", "what path does the example find", passages, (), None,
+                      {}, threading.Event())
+    chosen = extractive.choose(ranked, request)
+    assert extractive.compose(request, ranked, chosen).endswith("['A', 'B', 'D'] [A]")
+
+
 def test_a_date_only_the_second_companion_states_does_not_answer_a_when_question():
     """The refusal check reads the best sentence and its likeliest companion: a date in the
     context shown after them is no answer to "when did it first come out"."""

@@ -349,14 +349,18 @@ def choose(ranked: list[Candidate], request: Request) -> list[Candidate]:
 
 
 def introduced(chosen: list[Candidate], ranked: list[Candidate]) -> list[Candidate]:
-    """What a shown lead-in ending in ":" introduces, when not shown already: the answer must not
-    stop at "Install with all optional dependencies:" without the command that follows it."""
+    """What a shown lead-in ending in ":" introduces, or what a shown interactive prompt prints,
+    when not shown already: the answer must not stop at "Install with all optional dependencies:"
+    without the command that follows it, nor at ">>> nx.shortest_path(G, 'A', 'D')" without its
+    result."""
     shown_at = {(c.rank, c.index) for c in chosen}
     by_place = {(c.rank, c.index): c for c in ranked}
     added = []
     for c in chosen:
         follower = by_place.get((c.rank, c.index + 1))
-        if c.text.rstrip().endswith(":") and follower and (follower.rank, follower.index) not in shown_at:
+        leads = c.text.rstrip().endswith(":") or (
+            bool(_PROMPT.match(c.text)) and follower is not None and not _PROMPT.match(follower.text))
+        if leads and follower and (follower.rank, follower.index) not in shown_at:
             added.append(follower)
             shown_at.add((follower.rank, follower.index))
     return added
