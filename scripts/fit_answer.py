@@ -3,7 +3,7 @@ cross-validation.
 
 Each answerable item of the training sets goes through the pipeline (history, retrieval, gate);
 when the gate lets it through, every candidate sentence the extractive answerer weighs becomes a
-row of `rag.answer.generators.extractive.FEATURES`, labelled 1 when it holds an expected answer
+row of `rag.answer.generators.candidate.FEATURES`, labelled 1 when it holds an expected answer
 string. First the answer-shape model (`rag.answer.shape`) learns, from each item's question and
 the forms of its expected answers, which forms a question expects; the scorer's `answer_shape`
 column is then cross-fitted, each item's from a model that never saw it. A logistic regression
@@ -43,7 +43,7 @@ import numpy as np  # noqa: E402
 
 from rag import evaluate  # noqa: E402
 from rag.answer import shape  # noqa: E402
-from rag.answer.generators import extractive  # noqa: E402
+from rag.answer.generators import candidate, companion, extractive  # noqa: E402
 from rag.answer.generators.base import Request  # noqa: E402
 from rag.service import assistant, ensure_index  # noqa: E402
 from rag.settings import load  # noqa: E402
@@ -79,7 +79,7 @@ def rows_of(bot, recorder: Recorder, item: dict) -> tuple[np.ndarray, np.ndarray
     return np.stack([c.features for c in candidates]), labels, recorder.last, [c.text for c in candidates]
 
 
-def labels_of(item: dict, candidates: list[extractive.Candidate]) -> np.ndarray:
+def labels_of(item: dict, candidates: list[candidate.Candidate]) -> np.ndarray:
     """1 for each candidate that, as shown, holds every expected group of the item."""
     groups = evaluate.expect_groups(item)
     shown = [evaluate.normalised(extractive.shown(c)) for c in candidates]
@@ -135,7 +135,7 @@ def fit(items) -> tuple[np.ndarray, float]:
     model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000).fit(features, labels)
     weights = model.coef_[0].copy()
     for name, cap in CAPS.items():
-        position = extractive.FEATURES.index(name)
+        position = candidate.FEATURES.index(name)
         weights[position] = min(weights[position], cap)
     return weights, float(model.intercept_[0])
 
@@ -148,22 +148,22 @@ def cross_validate(items, folds: int = 5, seed: int = 0) -> tuple[float, float]:
         test = [items[i] for i in order[fold::folds]]
         train = [items[i] for i in order if i not in set(order[fold::folds])]
         weights, bias = fit(train)
-        hand.append(top1(test, extractive.HAND_SET.weights, 0.0))
+        hand.append(top1(test, candidate.HAND_SET.weights, 0.0))
         fitted.append(top1(test, weights, bias))
     return float(np.mean(hand)), float(np.mean(fitted))
 
 
 def companion_cases(items) -> list[tuple[str, np.ndarray, np.ndarray, list[bool], bool]]:
     """(set, companion rows, their labels, which follow the best, the best holds it) of every item,
-    its candidates ranked by the scorer now in force (`extractive.SCORER`)."""
+    its candidates ranked by the scorer now in force (`candidate.SCORER`)."""
     cases = []
     for name, _, _, request, _, item in items:
         ranked = extractive.candidates(request)
         labels = labels_of(item, ranked)
-        others = extractive.companion_pool(ranked)
-        rows = [extractive.companion_row(ranked[0], other, request.question) for other in others]
+        others = companion.companion_pool(ranked)
+        rows = [companion.companion_row(ranked[0], other, request.question) for other in others]
         follows = [other.rank == ranked[0].rank and other.index == ranked[0].index + 1 for other in others]
-        cases.append((name.split(":")[0], np.array(rows).reshape(len(others), len(extractive.COMPANION_FEATURES)),
+        cases.append((name.split(":")[0], np.array(rows).reshape(len(others), len(companion.COMPANION_FEATURES)),
                       labels[1:len(others) + 1], follows, bool(labels[0])))
     return cases
 
@@ -177,7 +177,7 @@ def fit_companion(cases):
     model.fit(np.concatenate([c[1] for c in taught]), np.concatenate([c[2] for c in taught]))
     weights = model.coef_[0].copy()
     for name, cap in COMPANION_CAPS.items():
-        position = extractive.COMPANION_FEATURES.index(name)
+        position = companion.COMPANION_FEATURES.index(name)
         weights[position] = min(weights[position], cap)
     return weights, float(model.intercept_[0])
 
@@ -197,14 +197,14 @@ NAMES = {1: "one companion", 2: "two companions"}
 
 def leave_one_set_out(cases, thresholds) -> dict[str, float]:
     """How often the best sentence or a companion holds the answer on each set, the model fitted
-    on the others, with one companion and with two (`extractive.COMPANIONS_SHOWN`); beside it
+    on the others, with one companion and with two (`companion.COMPANIONS_SHOWN`); beside it
     the best alone, the next sentence and the runner-up."""
     sets = sorted({c[0] for c in cases})
     chosen = {(t, n): [] for t in thresholds for n in (1, 2)}
     paired = {t: [] for t in thresholds}
     for held in sets:
         weights, bias = fit_companion([c for c in cases if c[0] != held])
-        scorer = extractive.Scorer(weights, bias, logistic=True)
+        scorer = candidate.Scorer(weights, bias, logistic=True)
         test = [c for c in cases if c[0] == held]
         for t in thresholds:
             for shown in (1, 2):
@@ -225,7 +225,7 @@ def leave_one_set_out(cases, thresholds) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=extractive.SCORER_FILE)
+    parser.add_argument("--out", type=Path, default=candidate.SCORER_FILE)
     parser.add_argument("--companion-only", action="store_true",
                         help="keep the sentence scorer in force and fit only the companion model")
     args = parser.parse_args()
@@ -234,12 +234,12 @@ def main() -> None:
     if not args.companion_only:
         fit_shape_model(items, args.out.with_name(shape.MODEL_FILE.name))
         fit_sentence_scorer(items, args.out)
-    fit_companion_model(items, args.out.with_name(extractive.COMPANION_FILE.name))
+    fit_companion_model(items, args.out.with_name(companion.COMPANION_FILE.name))
 
 
 SHAPE_C = 0.5  # the question model's regularisation: fewer than two thousand questions
 SHAPE_MIN_QUESTIONS = 3  # a term fewer questions hold teaches nothing that carries to new ones
-SHAPE_COLUMN = extractive.FEATURES.index("answer_shape")
+SHAPE_COLUMN = candidate.FEATURES.index("answer_shape")
 
 
 def shape_cases(items) -> tuple[list[str], np.ndarray]:
@@ -313,16 +313,16 @@ def fit_sentence_scorer(items, out: Path) -> None:
     weights, bias = fit(items)
     print(f"\n{len(items)} items; top sentence holds the answer, 5-fold cross-validated: "
           f"hand-set {hand:.1%}, fitted {fitted:.1%}")
-    for name, weight in zip(extractive.FEATURES, weights):
+    for name, weight in zip(candidate.FEATURES, weights):
         print(f"  {name:<20} {weight:+.3f}")
     print(f"  {'bias':<20} {bias:+.3f}")
     out.write_text(json.dumps({
-        "features": list(extractive.FEATURES), "weights": [round(float(w), 4) for w in weights],
+        "features": list(candidate.FEATURES), "weights": [round(float(w), 4) for w in weights],
         "bias": round(bias, 4), "items": len(items), "cv_top1_hand_set": round(hand, 4),
         "cv_top1_fitted": round(fitted, 4), "trained_on": [str(g) for g, _ in TRAINING],
     }, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {out}")
-    extractive.SCORER = extractive.Scorer(weights, bias, logistic=True)
+    candidate.SCORER = candidate.Scorer(weights, bias, logistic=True)
 
 
 def fit_companion_model(items, out: Path) -> None:
@@ -333,15 +333,15 @@ def fit_companion_model(items, out: Path) -> None:
     print("\nbest sentence or its companion holds the answer, leaving one set out:")
     for name, value in figures.items():
         print(f"  {name:<20} {value:.1%}")
-    shown = NAMES[extractive.COMPANIONS_SHOWN]  # the threshold is chosen for as many as the answer shows
+    shown = NAMES[companion.COMPANIONS_SHOWN]  # the threshold is chosen for as many as the answer shows
     most = max(figures[f"{shown} >= {t:.2f}"] for t in thresholds)
     threshold = max(t for t in thresholds if figures[f"{shown} >= {t:.2f}"] >= most - COVERAGE_GIVEN_UP)
     weights, bias = fit_companion(cases)
-    for name, weight in zip(extractive.COMPANION_FEATURES, weights):
+    for name, weight in zip(companion.COMPANION_FEATURES, weights):
         print(f"  {name:<20} {weight:+.3f}")
     print(f"  {'bias':<20} {bias:+.3f}\n  threshold            {threshold:.2f}")
     out.write_text(json.dumps({
-        "features": list(extractive.COMPANION_FEATURES), "weights": [round(float(w), 4) for w in weights],
+        "features": list(companion.COMPANION_FEATURES), "weights": [round(float(w), 4) for w in weights],
         "bias": round(bias, 4), "threshold": threshold, "items": len(cases),
         "loso_covered": {name: round(value, 4) for name, value in figures.items()},
         "trained_on": [str(g) for g, _ in TRAINING],

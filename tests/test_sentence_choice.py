@@ -4,104 +4,77 @@ weighing less than the question's other words, and a follow-up wanting something
 
 from __future__ import annotations
 
+import threading
+
+import numpy as np
 import pytest
 
+from rag.answer import shape
+from rag.answer.generators import companion, extractive
+from rag.answer.generators.base import Request
+from rag.answer.generators.candidate import FEATURES, Candidate, Scorer
 from rag.index import lexical
+from rag.records import Chunk, Hit, Passage
 
 
-def _candidate(text: str, rank: int, index: int, score: float):
-    import numpy as np
-
-    from rag.answer.generators import extractive
-
-    return extractive.Candidate(text, "ABCDE"[rank], rank, index, score, frozenset(),
-                                features=np.zeros(len(extractive.FEATURES)))
+def _candidate(text: str, rank: int, index: int, score: float) -> Candidate:
+    return Candidate(text, "ABCDE"[rank], rank, index, score, frozenset(), features=np.zeros(len(FEATURES)))
 
 
-def test_two_companions_at_most_are_shown_in_reading_order(monkeypatch):
+@pytest.fixture
+def companions_by_score(monkeypatch):
+    """A companion model that rates each sentence by its own score alone: above 0.65, likely."""
+    weights = np.zeros(len(companion.COMPANION_FEATURES))
+    weights[companion.COMPANION_FEATURES.index("score")] = 10.0
+    monkeypatch.setattr(companion, "COMPANION", Scorer(weights, -6.5, logistic=True, threshold=0.5))
+
+
+def test_two_companions_at_most_are_shown_in_reading_order(companions_by_score):
     """When several sentences after the best are likely to hold what it leaves out, the answer
     shows the best and the two likeliest of them, in the order the passages give them."""
-    import threading
-
-    import numpy as np
-
-    from rag.answer.generators import extractive
-    from rag.answer.generators.base import Request
-    from rag.records import Chunk, Hit, Passage
-
     ranked = [_candidate("Best sentence.", 1, 0, 0.9), _candidate("Second.", 0, 2, 0.8),
               _candidate("Third.", 0, 1, 0.7), _candidate("Fourth.", 2, 0, 0.6)]
-    # a companion model that rates each by its own score: Second and Third are the likeliest
-    weights = np.zeros(len(extractive.COMPANION_FEATURES))
-    weights[extractive.COMPANION_FEATURES.index("score")] = 10.0
-    monkeypatch.setattr(extractive, "COMPANION", extractive.Scorer(weights, -6.5, logistic=True, threshold=0.5))
+    # rated by their own scores, Second and Third are the likeliest companions
     passages = tuple(Passage(label, Hit(Chunk(label, "a.md", "S", "text", 0, 4), 1.0)) for label in "ABC")
     request = Request("what is it", "what is it", passages, (), None, {}, threading.Event())
-    chosen = extractive.choose(ranked, request)
+    chosen = companion.choose(ranked, request)
     assert [c.text for c in chosen] == ["Best sentence.", "Second.", "Third."]
     assert extractive.compose(request, ranked, chosen) == "Third. [A] Second. [A] Best sentence. [B]"
 
 
-def test_a_lead_in_shown_brings_what_it_introduces(monkeypatch):
+def test_a_lead_in_shown_brings_what_it_introduces(companions_by_score):
     """An answer never stops at "Install with all optional dependencies:": the command after the
     lead-in is shown with it, even when it scores too low to be chosen on its own."""
-    import threading
-
-    import numpy as np
-
-    from rag.answer.generators import extractive
-    from rag.answer.generators.base import Request
-    from rag.records import Chunk, Hit, Passage
-
     ranked = [_candidate("$ pip install networkx", 0, 1, 0.9),
               _candidate("Install with all optional dependencies:", 0, 2, 0.8),
               _candidate("Other text.", 1, 0, 0.5),
               _candidate("$ pip install networkx[default]", 0, 3, 0.1)]
-    weights = np.zeros(len(extractive.COMPANION_FEATURES))
-    weights[extractive.COMPANION_FEATURES.index("score")] = 10.0
-    monkeypatch.setattr(extractive, "COMPANION", extractive.Scorer(weights, -6.5, logistic=True, threshold=0.5))
     passages = tuple(Passage(label, Hit(Chunk(label, "a.md", "S", "text", 0, 4), 1.0)) for label in "AB")
     request = Request("how do i install it with extras", "how do i install it with extras", passages, (), None, {},
                       threading.Event())
-    chosen = extractive.choose(ranked, request)
+    chosen = companion.choose(ranked, request)
     assert [c.text for c in chosen] == ["$ pip install networkx", "Install with all optional dependencies:",
                                         "$ pip install networkx[default]"]
     assert extractive.compose(request, ranked, chosen).endswith("Install with all optional dependencies: [A] "
                                                                 "$ pip install networkx[default] [A]")
 
 
-def test_a_shown_prompt_brings_what_it_prints(monkeypatch):
+def test_a_shown_prompt_brings_what_it_prints(companions_by_score):
     """An example's last call is shown with its result: ">>> nx.shortest_path(G, 'A', 'D')" alone
     does not say which path it finds."""
-    import threading
-
-    import numpy as np
-
-    from rag.answer.generators import extractive
-    from rag.answer.generators.base import Request
-    from rag.records import Chunk, Hit, Passage
-
     ranked = [_candidate(">>> nx.shortest_path(G, 'A', 'D', weight='weight')", 0, 3, 0.9),
               _candidate(">>> G.add_edge('B', 'D', weight=2)", 0, 2, 0.8),
               _candidate("['A', 'B', 'D']", 0, 4, 0.1)]
-    weights = np.zeros(len(extractive.COMPANION_FEATURES))
-    weights[extractive.COMPANION_FEATURES.index("score")] = 10.0
-    monkeypatch.setattr(extractive, "COMPANION", extractive.Scorer(weights, -6.5, logistic=True, threshold=0.5))
     passages = (Passage("A", Hit(Chunk("A", "README.rst", "Example", "text", 0, 4), 1.0)),)
     request = Request("what path does the example find", "what path does the example find", passages, (), None,
                       {}, threading.Event())
-    chosen = extractive.choose(ranked, request)
+    chosen = companion.choose(ranked, request)
     assert extractive.compose(request, ranked, chosen).endswith("['A', 'B', 'D'] [A]")
 
 
 def test_a_date_only_the_second_companion_states_does_not_answer_a_when_question():
     """The refusal check reads the best sentence and its likeliest companion: a date in the
     context shown after them is no answer to "when did it first come out"."""
-    import threading
-
-    from rag.answer.generators import extractive
-    from rag.answer.generators.base import Request
-
     request = Request("when did chatgpt first come out", "when did chatgpt first come out", (), (), None, {},
                       threading.Event())
     chosen = [_candidate("ChatGPT is a proprietary product.", 0, 0, 0.9),
@@ -111,26 +84,16 @@ def test_a_date_only_the_second_companion_states_does_not_answer_a_when_question
     assert extractive.lacking(request, [chosen[0], chosen[2]]) == ""
 
 
-def test_a_sentence_quoted_twice_is_shown_once(monkeypatch):
+def test_a_sentence_quoted_twice_is_shown_once(companions_by_score):
     """A NEWS file states a change in its release's notes and again in a summary: the answer showed
     "rsvg-convert's default DPI is now 96" twice, and its last slot said nothing new. A companion
     that says again what is shown (or that with a few words more) gives way to the next."""
-    import threading
-
-    import numpy as np
-
-    from rag.answer.generators import extractive
-    from rag.answer.generators.base import Request
-
     ranked = [_candidate("rsvg-convert's default DPI is now 96, to better match W3C standards.", 0, 0, 0.9),
               _candidate("646 - rsvg-convert's default DPI is now 96, to better match W3C standards.", 1, 0, 0.8),
               _candidate("It was 90 before for historical reasons.", 0, 1, 0.75),
               _candidate("The --dpi-x option sets it.", 2, 0, 0.7)]
-    weights = np.zeros(len(extractive.COMPANION_FEATURES))
-    weights[extractive.COMPANION_FEATURES.index("score")] = 10.0
-    monkeypatch.setattr(extractive, "COMPANION", extractive.Scorer(weights, -6.5, logistic=True, threshold=0.5))
     request = Request("default dpi of rsvg-convert", "default dpi of rsvg-convert", (), (), None, {}, threading.Event())
-    chosen = extractive.choose(ranked, request)
+    chosen = companion.choose(ranked, request)
     assert [c.text for c in chosen] == [ranked[0].text, ranked[2].text, ranked[3].text]
 
 
@@ -155,35 +118,19 @@ def test_a_sentence_already_said_is_marked_unless_the_follow_up_asks_for_its_wor
     """A follow-up wants something new. "by when?" has no words of its own, and a sentence the
     last answer showed was still taken for it ("how much did minh's team end up saving" / "by
     when?" repeated the saving); one that holds the follow-up's own words may come back."""
-    import threading
-
-    from rag.answer import shape
-    from rag.answer.generators import extractive
-    from rag.answer.generators.base import Request
-    from rag.records import Chunk, Hit, Passage
-
     monkeypatch.setattr(extractive, "_dense", lambda request, passage, index: 0.5)
     text = "Their monthly bill fell from $5,000 to $900, a saving of 82%."
     passage = Passage("A", Hit(Chunk("A", "case.md", "Case study", text, 0, len(text)), 1.0))
     request = Request("by when?", "how much did they save by when?", (passage,), (), None, {}, threading.Event())
     row = extractive.feature_row(request, passage, 0, 0, text, frozenset(lexical.terms(text)), 0.5, text, own, 0.0,
                                  "by when?", "", shape.MODEL.expected("by when?"))
-    assert row[extractive.FEATURES.index("repeat")] == float(repeats)
+    assert row[FEATURES.index("repeat")] == float(repeats)
 
 
 def test_a_follow_up_that_changes_subject_is_matched_on_its_own_words():
     """The query of a follow-up is the question with the turn before ("where do i find the swagger
     docs ... is there a second docs ui"); a sentence close to the follow-up's own words is as
     close to what is asked, however far it is from the turn before."""
-    import threading
-
-    import numpy as np
-
-    from rag.answer import shape
-    from rag.answer.generators import extractive
-    from rag.answer.generators.base import Request
-    from rag.records import Chunk, Hit, Passage
-
     earlier, own = np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0])
     sentence = np.array([0.1, 0.9, 0.0]) / np.linalg.norm([0.1, 0.9, 0.0])
     text = "The alternative docs UI lives at /redoc."
@@ -195,7 +142,7 @@ def test_a_follow_up_that_changes_subject_is_matched_on_its_own_words():
                           {"A": sentence[None, :]}, threading.Event(), question_vector=question_vector)
         row = extractive.feature_row(request, passage, 0, 0, text, frozenset(lexical.terms(text)), 0.5, "",
                                      set(), 0.0, asked, "", shape.MODEL.expected(asked))
-        return row[extractive.FEATURES.index("dense")]
+        return row[FEATURES.index("dense")]
 
     assert dense(None) < 0.2
     assert dense(own) > 0.9

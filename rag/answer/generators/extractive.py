@@ -3,29 +3,29 @@
 It answers with the sentence of the retrieved passages that best answers the question and up to
 two companions (the sentences likeliest to hold what it leaves out, most often the one it leans
 on), in reading order, each followed by the label of its passage, and leads a yes/no question with
-"Yes." or "No.". A sentence's score is a logistic model over `FEATURES` (dense similarity of
-precomputed sentence vectors, rare-word overlap, the passage's rank and section, whether it states
-the kind of fact asked for or holds the form the answer is expected to take, such as a number or
-an option (`rag.answer.shape`), and what counts against it); the companions shown beside the best
-one are chosen by a second logistic model over `COMPANION_FEATURES`. All three models are fitted on
-the dev eval sets by scripts/fit_answer.py (sentence_scorer.json, companion_scorer.json,
-answer_shapes.json). It never writes a word that is not in a passage, so its citations and figures
-verify by construction.
+"Yes." or "No.". A sentence's score is a logistic model (`rag.answer.generators.candidate`) over
+`FEATURES`: dense similarity of precomputed sentence vectors, rare-word overlap, the passage's rank
+and section, whether it states the kind of fact asked for or holds the form the answer is expected
+to take, such as a number or an option (`rag.answer.shape`), and what counts against it. The
+companions shown beside the best one are chosen by a second logistic model
+(`rag.answer.generators.companion`). All three models are fitted on the dev eval sets by
+scripts/fit_answer.py (sentence_scorer.json, companion_scorer.json, answer_shapes.json). It never
+writes a word that is not in a passage, so its citations and figures verify by construction.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from rag.answer import gate, shape
 from rag.answer.generators.base import Generator, Request
+from rag.answer.generators import candidate as scoring
+from rag.answer.generators.candidate import FEATURES, Candidate
+from rag.answer.generators.companion import choose
 from rag.answer.question import wanted_kind
 from rag.index import lexical
 from rag.ingest.chunker import (SECTION_SEPARATOR, code_sentences, document_words, list_item_sentences,
@@ -41,57 +41,8 @@ _NEGATION = re.compile(r"\b(not|no|cannot|can't|never|none|neither|nor|isn't|are
                        r"distinct from|separate from|rather than)\b", re.I)
 _LEAD_WORD = re.compile(r"^\s*(yes|no)\b[,.;:]?\s*", re.I)
 _ENDS_SENTENCE = re.compile(r"[.!?][\"')\]*_]*(\s*\[\d+\])*\s*$")
-_CONTINUES = re.compile(r"^\s*(this|these|that|those|it|they|such|which|but)\b", re.I)
-_WHY = re.compile(r"\b(why|how come)\b|\bwhat (is|are) the difference\b", re.I)
 CONTEXT_WEIGHT = 0.25  # a word only the condensed query adds (from an earlier turn), vs 1 for the question's own
 FAQ_MATCH = 0.8  # a question this close to an FAQ question is that question, so its answer leads
-
-
-FEATURES = ("dense", "overlap", "passage_rank", "passage_dense", "passage_coverage", "states_wanted_fact",
-            "short", "fragment", "repeat", "first_in_passage", "section_overlap", "code", "heading_states_fact",
-            "answer_shape")
-
-
-@dataclass(frozen=True)
-class Scorer:
-    """A linear score over `FEATURES`: fitted by scripts/fit_answer.py, read from SCORER_FILE."""
-
-    weights: np.ndarray
-    bias: float = 0.0
-    logistic: bool = False  # a fitted scorer gives the probability that the sentence holds the answer
-    threshold: float = 0.0  # a companion's: the least probability at which it is shown
-
-    def score(self, row: np.ndarray) -> float:
-        value = float(row @ self.weights + self.bias)
-        return 1.0 / (1.0 + math.exp(-value)) if self.logistic else value
-
-    @classmethod
-    def load(cls, path: Path, features: tuple[str, ...]) -> Scorer:
-        fitted = json.loads(path.read_text(encoding="utf-8"))
-        if tuple(fitted["features"]) != features:
-            raise ValueError(f"{path} was fitted on other features; run scripts/fit_answer.py")
-        return cls(np.array(fitted["weights"], dtype=float), float(fitted["bias"]), logistic=True,
-                   threshold=float(fitted.get("threshold", 0.0)))
-
-
-# The constants this scorer had before it was fitted (dense + 0.5 overlap + 0.03 per rank step +
-# 0.45 for the wanted fact - 0.1 short - 0.5 fragment - 0.3 repeat): the fit's baseline.
-HAND_SET = Scorer(np.array([1.0, 0.5, 0.15, 0.0, 0.0, 0.45, -0.1, -0.5, -0.3, 0.0, 0.0, 0.0, 0.0, 0.0]))
-SCORER_FILE = Path(__file__).with_name("sentence_scorer.json")
-SCORER = Scorer.load(SCORER_FILE, FEATURES) if SCORER_FILE.exists() else HAND_SET
-
-
-@dataclass(frozen=True)
-class Candidate:
-    text: str
-    label: str
-    rank: int  # of its passage
-    index: int  # of the sentence within its passage
-    score: float
-    terms: frozenset[str]
-    borrowed_lead: bool = False  # opens with "Yes,"/"No," that answered its FAQ's question, not this one
-    heading: str = ""  # the heading above it that states the fact asked for, when it does not itself
-    features: np.ndarray | None = field(default=None, compare=False)  # its `feature_row`, for fitting
 
 
 def _importance(request: Request) -> dict[str, float]:
@@ -174,7 +125,7 @@ def candidates(request: Request) -> list[Candidate]:
         overlap = _overlap(terms, weights, titles[passage.label])
         row = feature_row(request, passage, rank, index, text, terms, overlap, said, own,
                           in_section[passage.label], kind_question, headings[passage.label], expected)
-        score = SCORER.score(row)
+        score = scoring.SCORER.score(row)  # read at call time: scripts/fit_answer.py swaps it in
         borrowed = bool(_LEAD_WORD.match(text)) and not _answers_its_faq(passage, index)
         heading = headings[passage.label] if row[FEATURES.index("heading_states_fact")] else ""
         out.append(Candidate(text, passage.label, rank, index, score, terms, borrowed, heading, row))
@@ -249,121 +200,6 @@ def states_wanted_fact(question: str, sentence: str) -> float:
     when it states only a weaker form of it, else 0."""
     wanted = wanted_kind(question)
     return wanted.stated_in(sentence) if wanted else 0.0
-
-
-_PROMPT = re.compile(r"^\s*(>>>|In \[\d+\]:)\s")  # an interactive Python prompt
-
-# What is known about a sentence shown beside the best one: its own score, where it stands from
-# the best (the next or previous sentence, the same passage, elsewhere), what it adds (question
-# words, similarity, the kind of fact asked for) and the shapes that call for a neighbour (a line
-# of code or a lead-in ending in ":" before it, a "this"/"it" opening, a "why" question, a doctest
-# prompt before it, the fact asked for stated in full where the best has a weaker form). The
-# weights are fitted by scripts/fit_answer.py: the best sentence alone holds the answer on new
-# documents about half the time, and the sentence it leans on, most often the next one, holds it
-# in a further fifth (docs/RETRIEVAL.md).
-COMPANION_FEATURES = ("score", "best_score", "next", "previous", "same_passage", "overlap_gain", "dense_gain",
-                      "fact_gain", "code", "best_code", "best_introduces", "fragment", "short",
-                      "next_after_code", "next_after_colon", "next_continues", "next_explains", "output_of_prompt",
-                      "completes_fact", "shape_gain")
-COMPANIONS_WEIGHED = 12  # the companion is one of the best-scoring sentences after the best
-# Two companions at most: the second-likeliest holds the answer the best and the likeliest miss
-# often enough to be worth a third sentence (scripts/fit_answer.py, leaving one set out; docs/RETRIEVAL.md)
-COMPANIONS_SHOWN = 2
-_AT = {name: FEATURES.index(name)
-       for name in ("dense", "overlap", "states_wanted_fact", "short", "fragment", "code", "answer_shape")}
-# Before a fit: the next sentence, as an explanation or a line of code most often goes on there.
-HAND_SET_COMPANION = Scorer(np.array([1.0, 0, 1.0] + [0.0] * (len(COMPANION_FEATURES) - 3)), -1.0, logistic=True)
-COMPANION_FILE = Path(__file__).with_name("companion_scorer.json")
-COMPANION = Scorer.load(COMPANION_FILE, COMPANION_FEATURES) if COMPANION_FILE.exists() else HAND_SET_COMPANION
-
-
-def companion_row(best: Candidate, other: Candidate, question: str) -> np.ndarray:
-    """What is known about `other` as the sentence shown beside `best`, in the order of
-    `COMPANION_FEATURES`."""
-    same = other.rank == best.rank
-    step = other.index - best.index if same else 0
-    follows = float(step == 1)
-    introduces = float(best.text.rstrip().endswith(":"))
-    b, o = best.features, other.features
-    return np.array([
-        other.score, best.score, follows, float(step == -1), float(same and abs(step) > 1),
-        o[_AT["overlap"]] - b[_AT["overlap"]], o[_AT["dense"]] - b[_AT["dense"]],
-        o[_AT["states_wanted_fact"]] - b[_AT["states_wanted_fact"]],
-        o[_AT["code"]], b[_AT["code"]], introduces, o[_AT["fragment"]], o[_AT["short"]],
-        follows * b[_AT["code"]], follows * introduces, follows * float(bool(_CONTINUES.match(other.text))),
-        follows * float(bool(_WHY.search(question))),
-        # what a doctest prompt prints (">>> Version.coerce('0.1.2.3.4')" -> "Version('0.1.2+3.4')")
-        follows * float(bool(_PROMPT.match(best.text)) and not _PROMPT.match(other.text)),
-        # the fact asked for in full where the best has a weaker form ("August 2025" beside "2025")
-        float(o[_AT["states_wanted_fact"]] == 1.0 and b[_AT["states_wanted_fact"]] < 1.0),
-        # the form the answer is expected to take, held where the best lacks it ("144" for "how many")
-        o[_AT["answer_shape"]] - b[_AT["answer_shape"]],
-    ])
-
-
-def companion_pool(ranked: list[Candidate]) -> list[Candidate]:
-    """The sentences weighed as the best one's companions: the best-scoring after it, and its own
-    neighbours however they score. "The default is 3000." says too little to score high alone,
-    yet it is what "--maxdepth VALUE: Adjust the maximum depth ..." leans on (corpus6, xsltproc)."""
-    best = ranked[0]
-    neighbours = [c for c in ranked[COMPANIONS_WEIGHED:] if c.rank == best.rank and abs(c.index - best.index) == 1]
-    return ranked[1:COMPANIONS_WEIGHED] + neighbours
-
-
-def companions(best: Candidate, ranked: list[Candidate], question: str) -> list[Candidate]:
-    """The sentences to show beside the best one, likeliest first: up to `COMPANIONS_SHOWN` of the
-    next-best candidates, each likely enough to hold what the best one leaves out, and none saying
-    again what one shown already says."""
-    others = companion_pool(ranked)
-    chances = [COMPANION.score(companion_row(best, other, question)) for other in others]
-    chosen = [best]
-    for i in sorted(range(len(others)), key=lambda i: -chances[i]):
-        if len(chosen) > COMPANIONS_SHOWN or chances[i] < COMPANION.threshold:
-            break
-        if not any(_repeats(others[i].text, c.text) for c in chosen):
-            chosen.append(others[i])
-    return chosen[1:]
-
-
-_WORD = re.compile(r"\w+")
-REPEAT_EXTRA_WORDS = 3
-
-
-def _repeats(text: str, shown: str) -> bool:
-    """Whether `text` says what `shown` says: its words all stand there, in order, or it is `shown`
-    with a few words more. A passage quoted twice (a NEWS entry and its summary) showed the
-    same sentence twice, "646 - rsvg-convert's default DPI is now 96 ..." beside the sentence
-    alone, and the second slot held nothing new (corpus19)."""
-    words, other = _WORD.findall(text.lower()), _WORD.findall(shown.lower())
-    joined, other_joined = f" {' '.join(words)} ", f" {' '.join(other)} "
-    return joined in other_joined or (other_joined in joined and len(words) - len(other) <= REPEAT_EXTRA_WORDS)
-
-
-def choose(ranked: list[Candidate], request: Request) -> list[Candidate]:
-    """The best sentence, then its companions, likeliest first (`compose` shows them in reading
-    order)."""
-    if not ranked:
-        return []
-    chosen = [ranked[0], *companions(ranked[0], ranked, request.question)]
-    return chosen + introduced(chosen, ranked)
-
-
-def introduced(chosen: list[Candidate], ranked: list[Candidate]) -> list[Candidate]:
-    """What a shown lead-in ending in ":" introduces, or what a shown interactive prompt prints,
-    when not shown already: the answer must not stop at "Install with all optional dependencies:"
-    without the command that follows it, nor at ">>> nx.shortest_path(G, 'A', 'D')" without its
-    result."""
-    shown_at = {(c.rank, c.index) for c in chosen}
-    by_place = {(c.rank, c.index): c for c in ranked}
-    added = []
-    for c in chosen:
-        follower = by_place.get((c.rank, c.index + 1))
-        leads = c.text.rstrip().endswith(":") or (
-            bool(_PROMPT.match(c.text)) and follower is not None and not _PROMPT.match(follower.text))
-        if leads and follower and (follower.rank, follower.index) not in shown_at:
-            added.append(follower)
-            shown_at.add((follower.rank, follower.index))
-    return added
 
 
 def yes_no_lead(question: str, best: str, first: str | None = None, context: str = "") -> str:
