@@ -173,3 +173,19 @@ def test_a_dated_line_without_a_full_stop_answers_a_date_question(tmp_path):
     the date asked for: it is the answer, not the prose that names the release without a date."""
     answer = ask_one_file(tmp_path, "tool-NEWS", DATED_LINES, "release date of tool 2.0.0?")
     assert not answer.refused and "Nov 12, 2020" in answer.text, answer.text
+
+
+THREE_RELEASES = NEWS + """
+* Noteworthy changes in release 1.5 (2012-06-18) [stable]
+
+** Bug fixes
+
+  zipper no longer crashes on empty input files.
+"""
+
+
+def test_the_date_of_another_release_is_not_given_for_the_one_asked(tmp_path):
+    """Asked when zipper 1.5 came out, the answer gives 1.5's date and no sentence under 1.6's
+    heading: that heading states a date too, but of another release."""
+    answer = ask_one_file(tmp_path, "zipper-NEWS.txt", THREE_RELEASES, "release date of zipper 1.5")
+    assert "2012-06-18" in answer.text and "2013-06-09" not in answer.text, answer.text

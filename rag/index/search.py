@@ -120,7 +120,7 @@ class Index:
         self.vocab = set(self.bm25.vocab_dict) if self.bm25 is not None else set()
         self.terms = [set(chunk_terms(c)) for c in self.chunks]
         self.proper = lexical.proper_words(c.text for c in self.chunks)  # lower-case names in questions
-        self.releases = [_releases(c.section) for c in self.chunks]
+        self.releases = [releases_in(c.section) for c in self.chunks]
 
     @property
     def embedder_id(self) -> str:
@@ -198,7 +198,7 @@ class Index:
         fused = rrf(rankings) if FUSION == "rrf" else relative_scores(rankings)
         if prefer is not None:
             self._lift(fused, prefer)
-        named = _releases(" ".join([query, *(text for text, _ in also)]))
+        named = releases_in(" ".join([query, *(text for text, _ in also)]))
         if named:
             self._lift_releases(fused, named)
         best = sorted(fused, key=lambda p: (-fused[p], p))[:k]
@@ -225,7 +225,8 @@ class Index:
                 fused[position] += lift
 
 
-def _releases(text: str) -> frozenset[str]:
+def releases_in(text: str) -> frozenset[str]:
+    """The release numbers a text names ("v5.1.0" as "5.1.0")."""
     return frozenset(m.lstrip("v") for m in _RELEASE_NUMBER.findall(text))
 
 

@@ -28,6 +28,7 @@ from rag.answer.generators.candidate import FEATURES, Candidate
 from rag.answer.generators.companion import choose
 from rag.answer.question import wanted_kind
 from rag.index import lexical
+from rag.index.search import releases_in
 from rag.ingest.chunker import (SECTION_SEPARATOR, code_sentences, document_words, list_item_sentences,
                                 readable_sentences)
 from rag.records import Declined, Passage, Thinking, Token
@@ -181,11 +182,20 @@ def shown(candidate: Candidate) -> str:
 
 
 def heading_stating(question: str, section: str) -> str:
-    """The nearest heading of a section path that states the kind of fact the question wants."""
+    """The nearest heading of a section path that states the kind of fact the question wants, and
+    names no other release than one the question names: "Noteworthy changes in release 3.6
+    (2017-05-21)" states no date of release 3.8 (corpus2)."""
     wanted = wanted_kind(question)
     if wanted is None:
         return ""
-    return next((h for h in reversed(section.split(SECTION_SEPARATOR)) if wanted.stated_in(h) == 1.0), "")
+    named = releases_in(question)
+    return next((h for h in reversed(section.split(SECTION_SEPARATOR))
+                 if wanted.stated_in(h) == 1.0 and _names_no_other_release(h, named)), "")
+
+
+def _names_no_other_release(heading: str, named: frozenset[str]) -> bool:
+    own = releases_in(heading)
+    return not named or not own or any(r == n or r.startswith(n + ".") for r in own for n in named)
 
 
 def kind_source(request: Request) -> str:
