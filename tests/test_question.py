@@ -135,6 +135,8 @@ def test_may_the_verb_dates_nothing_but_may_the_month_does():
     when = wanted_kind("when did sed move to GPLv3")
     assert when.stated_in("In the future, the option may be added as a no-op.") == 0.0
     assert when.stated_in("It was released on 3 May 2020.") == 1.0
+    # after a version number, "may" is the verb again: a number's last digit is no day
+    assert when.stated_in("Running the old test suite against MPFR 2.4.0 may also fail.") == 0.0
 
 
 def test_an_abbreviated_month_beside_its_day_or_year_is_a_date():

@@ -186,10 +186,12 @@ def asked_about(question: str) -> list[Asked]:
 # "may" is a month only beside a day or year ("May 2025", "3 May"): as a verb it dates nothing
 # (sed NEWS, "the option may be added" answered "when did sed move to GPLv3?").
 _SHORT_MONTHS = r"(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)"
-_MONTHS = (r"january|february|march|april|may(?=\s+(?:\d{1,2}\b|(?:19|20)\d\d))|(?<=\d\s)may|june|july|august|"
-           r"september|october|november|december|"
+# after a day of one or two digits, not after a number's last digit ("against MPFR 2.4.0 may fail")
+_AFTER_DAY = r"(?:(?<=(?<![\w.])\d\s)|(?<=(?<![\w.])\d\d\s))"
+_MONTHS = (rf"january|february|march|april|may(?=\s+(?:\d{{1,2}}\b|(?:19|20)\d\d))|{_AFTER_DAY}may|june|july|"
+           r"august|september|october|november|december|"
            # a changelog's "Dec 01, 2020" or "1 Oct 2019": an abbreviated month beside its day or year
-           rf"{_SHORT_MONTHS}(?=\.?\s+(?:\d{{1,2}}\b|(?:19|20)\d\d))|(?<=\d\s){_SHORT_MONTHS}")
+           rf"{_SHORT_MONTHS}(?=\.?\s+(?:\d{{1,2}}\b|(?:19|20)\d\d))|{_AFTER_DAY}{_SHORT_MONTHS}")
 ANSWER_TYPES = [
     # A break-even question ("when does self-hosting pay off?") asks for a volume, not a price.
     ("volume", re.compile(r"\b(pay(s)? off|worth it|break[- ]even|makes? (more )?sense|at what (point|volume|scale)|"
