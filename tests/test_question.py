@@ -137,6 +137,9 @@ def test_may_the_verb_dates_nothing_but_may_the_month_does():
     assert when.stated_in("It was released on 3 May 2020.") == 1.0
     # after a version number, "may" is the verb again: a number's last digit is no day
     assert when.stated_in("Running the old test suite against MPFR 2.4.0 may also fail.") == 0.0
+    # nor does an identifier's year: a CVE number names no year of release
+    assert when.stated_in("Fix cookie injection (CVE-2018-0494)") == 0.0
+    assert when.stated_in("It shipped in 2018.") == 0.5
 
 
 def test_an_abbreviated_month_beside_its_day_or_year_is_a_date():
