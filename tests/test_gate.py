@@ -182,14 +182,18 @@ def test_a_version_must_stand_beside_what_it_versions():
     """"which pyenv release first added nushell support" is not answered by a sentence that states
     some other version; the product named by the file ("pyenv") and the question's form words
     ("release", "first", "added") are not what is versioned."""
-    sources = ["pyenv-README.md"]
     other = ["pyenv install 3.10.4", "Add these lines to your config.nu to put pyenv on your PATH."]
+    sources = ["pyenv-README.md"] * len(other)
     assert unstated("which pyenv release first added nushell support", other, sources=sources) == \
         "state no version beside nushell"
     held = ["Version 2.4.0: add support for nushell."]
-    assert unstated("which pyenv release first added nushell support", held, sources=sources) == ""
+    assert unstated("which pyenv release first added nushell support", held, sources=sources[:1]) == ""
     assert unstated("min python version for rich", ["Rich requires Python 3.8 or later."],
                     sources=["rich-README.md"]) == ""
+    # a version stated in another product's file is no answer about the product the question names
+    assert unstated("whats the latest pkgconf release version", ["Release tarballs are at example.org/pkgconf/.",
+                    "Version 0.5 (released Oct 30, 2006): Initial public release."],
+                    sources=["pkgconf-NEWS", "pygments-CHANGES"]) == "state no version beside pkgconf"
     # a chat filler is no word of what is versioned ("state no version beside lol or ok or nushell")
     assert unstated("lol ok so which pyenv release added nushell support", other, sources=sources) == \
         "state no version beside nushell"

@@ -154,13 +154,16 @@ def unstated(question: str, shown: Sequence[str], query: str = "", sources: Sequ
     """What the question asks for that none of the `shown` texts (the answer's sentences, as they
     will be shown) states, as the end of a sentence ("state no version for Pillow", "state no
     version beside nushell"); "" when one does or the question asks no such kind. An elliptical
-    follow-up asks what the turn before did. `sources`: the answer's file names, whose words a
-    version question names without asking about them ("which pyenv release added ...")."""
+    follow-up asks what the turn before did. `sources`: the file each shown text comes from, whose
+    words a version question names without asking about them ("which pyenv release added ...");
+    only the files of the texts that state a version count, so "whats the latest pkgconf release"
+    is not answered by a version from pygments' changelog shown beside a pkgconf sentence."""
     kind = wanted_kind(asking(question, query))
     if kind is None or kind.name not in SHOWN_KINDS:
         return ""
-    stating = [text for text in shown if kind.stated_in(text)]
-    beside = _version_beside(question, stating, sources) if kind.name == "version" else ""
+    stating = [(text, source) for text, source in zip(shown, sources or [""] * len(shown), strict=True)
+               if kind.stated_in(text)]
+    beside = _version_beside(question, stating) if kind.name == "version" else ""
     if beside:
         return f"state no version beside {beside}"
     if stating:
@@ -168,22 +171,22 @@ def unstated(question: str, shown: Sequence[str], query: str = "", sources: Sequ
     return f"state no {SHOWN_KINDS[kind.name]}" + _beside(names(question) or names(query))
 
 
-def _version_beside(question: str, stating: Sequence[str], sources: Sequence[str]) -> str:
+def _version_beside(question: str, stating: Sequence[tuple[str, str]]) -> str:
     """The words of a version question that no shown sentence stating a version holds, or "": a
     version is the answer only beside what it versions. "which ruff version added notebook
     linting" is not answered by "ruff 0.1.0 is out"; "min python version for rich" is by "Rich
     requires Python 3.8". The question's words for the form of the answer (version, first,
-    added...), and those of the documents' file names (the product every passage is about),
+    added...), and those of the file names of the texts stating one (the product each is about),
     are not what it versions."""
     if not stating:
         return ""
-    topic = {t for source in sources for t in lexical.terms(document_words(source))}
+    topic = {t for _, source in stating for t in lexical.terms(document_words(source))}
     words = [w for w in dict.fromkeys(lexical.words(analysed(question)))
              if len(w) > 1 and w not in lexical.STOPWORDS and not w.isdigit()
              and not set(lexical.terms(w)) & (_VERSION_FORM | topic)]
     if not words:
         return ""
-    held = {t for text in stating for t in lexical.terms(text)}
+    held = {t for text, _ in stating for t in lexical.terms(text)}
     return "" if any(set(lexical.terms(w)) & held for w in words) else " or ".join(words[:3])
 
 

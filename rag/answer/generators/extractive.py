@@ -243,8 +243,9 @@ def lacking(request: Request, chosen: list[Candidate]) -> str:
     """Why not to answer: the best sentence and its likeliest companion lack the kind of fact asked
     for (`gate.unstated`). A second companion is shown as context, not taken as the answer: read
     too, its "2025" answered "when did chatgpt first come out" (a near-miss, article_user3)."""
-    sources = [p.chunk.source for p in request.passages[:PASSAGES_READ]]
-    missing = gate.unstated(request.question, [shown(c) for c in chosen[:2]], request.query, sources) if chosen else ""
+    read = chosen[:2]
+    sources = [request.passages[c.rank].chunk.source for c in read]
+    missing = gate.unstated(request.question, [shown(c) for c in read], request.query, sources) if read else ""
     return f"the sentences that best match it {missing}" if missing else ""
 
 
