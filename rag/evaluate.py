@@ -60,9 +60,8 @@ def markup_free(text: str) -> str:
     """`normalised`, without inline markup: an evidence phrase copied from a document's source
     ("Defaults to ``text/plain``.", "`YAML <https://yaml.org>`_", "to break, use <b>_.find</b>",
     a configuration sample's "# The configuration can be specified only at startup time." or
-    "; autospawn = yes") still
-    matches the passage as read, which shows literals, links and tags as their text and comment
-    marks as spaces."""
+    "; autospawn = yes") still matches the passage as read, which shows literals, links and tags
+    as their text and comment marks as spaces."""
     text = _LEADING_SEMICOLONS.sub("", text)
     return normalised(_MARKS.sub("", markdown.visible_text(_LINK.sub(lambda m: m.group(1) or "", text))))
 

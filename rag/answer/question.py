@@ -208,8 +208,10 @@ ANSWER_TYPES = [
                         r"(did|was|were|will|has|had)\b|^(?>.*?\bwhen is\b).*\b(expected|due|released|launched)\b|"
                         r"\bwhat (year|date|month)\b|\bsince when\b|\bhow long (ago|since)\b|\bhow long had\b|"
                         r"\b(release|publication|launch|ship) date\b|\bdate of (the )?(release|launch)\b", re.I | re.S),
-     # an ISO date ("release 1.21.3 (2022-02-26)", as NEWS files date releases) is a full date
-     re.compile(rf"\b({_MONTHS}|q[1-4])\b|\b(?:19|20)\d\d-[01]\d-[0-3]\d\b", re.I), re.compile(r"(?<![\w-])(19|20)\d\d(?![\w-])")),
+     # an ISO date ("release 1.21.3 (2022-02-26)", as NEWS files date releases) is a full date; a
+     # year alone is a weaker form, but not inside an identifier ("CVE-2018-0494")
+     re.compile(rf"\b({_MONTHS}|q[1-4])\b|\b(?:19|20)\d\d-[01]\d-[0-3]\d\b", re.I),
+     re.compile(r"(?<![\w-])(19|20)\d\d(?![\w-])")),
     # "which gzip release added --keep?", "introduced in what version", "minimum python version for
     # pillow 12?", "which version did ... first": a changelog states it in the heading above the
     # change ("Noteworthy changes in release 1.6"). "the 20B version of gpt-oss" asks no version.

@@ -36,8 +36,8 @@ from rag.records import Block, Document
 # underlines its chapters with stars and its subsubsections with dots)
 BREAK = re.compile(r"\n[ \t\r]*\n|^[ \t]*(?:-{4,}|={4,}|~{4,}|\*{4,}|\.{4,})[ \t\r]*$", re.MULTILINE)
 # a line underlined with a rule ("3.42.2 - 2022-07-16" over dashes, as reStructuredText and many
-# NEWS files mark sections): a heading, even without a word ("3.42.2 - 2022-07-16" has none), or
-# in a list ("* Noteworthy changes" items are each underlined)
+# NEWS files mark sections): a heading, even without a word ("3.42.2 - 2022-07-16" has none) or
+# where it would read as a list item or a line of text ("REQUIREMENTS:" over dashes, libpfm4)
 _UNDERLINE = re.compile(r"\n[ \t]*(-{4,}|={4,}|~{4,}|\^{4,}|\*{4,})[ \t\r]*(?=\n|$)")
 UNDERLINE_SHARE = 0.8  # of the line's length: a rule much shorter than the line is a separator
 CODE_INDENT = 4  # columns deeper than the text's usual indentation that make a paragraph code
@@ -61,10 +61,10 @@ _RELEASE_LINE = re.compile(r"[A-Z][\w ]{0,40}?\b\d+(?:\.\d+)+[\w.-]*(?: \([^()\n
 # A line wholly in brackets right under a heading line is the heading's own remark: "Version 2.14.0"
 # over "(released January 1st, 2023)" (pygments' changelog) is dated by it, and a date question
 # then finds the release's date in the section's name, as for "Major changes in 1.20 (2022-05-26)"
+_REMARK = re.compile(r"\([^()\n]{1,60}\)")
 # an option with its text on the line ("--help Same as -h", one space apart where the option is
 # wider than the column): a man page's term, not a heading over the options after it (cscope)
 _OPTION = re.compile(r"\s*--?[A-Za-z0-9]")
-_REMARK = re.compile(r"\([^()\n]{1,60}\)")
 _MODE_LINE = re.compile(r"-\*-.*-\*-")  # "-*- text -*-": an Emacs mode line, for the editor only
 _OUTLINE = re.compile(r"\s*(\*{1,6}|={2,}|-{2,})\s+")
 _BULLET = re.compile(r"\s*[-*•+]\s")

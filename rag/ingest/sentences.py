@@ -95,11 +95,9 @@ def lines_of(text: str) -> list[str]:
 # runs on ("8977    Allow kprop over more types of NATs", a NEWS file's unmarked items) is a list,
 # one item a line; unwrapped, krb5's forty tickets read as one "sentence".
 LINE_LIST_MIN = 3
+FILLED_SHARE = 0.75  # of the longest line: lines all this long but the last are wrapped text
 _ITEM_LINE = re.compile(r"\s*[A-Z0-9][^\n]*[^\s.,;:!?\-]\s*")
 _RUNS_ON = re.compile(r"\b(?:a|an|and|or|nor|the|of|to|in|on|at|by|for|from|with|as|that|which|than|is|are)\s*$", re.I)
-
-
-FILLED_SHARE = 0.75  # of the longest line: lines all this long but the last are wrapped text
 
 
 def _line_list(lines: list[str]) -> bool:
