@@ -75,7 +75,8 @@ def test_a_shown_prompt_brings_what_it_prints(companions_by_score):
 def test_a_date_only_the_second_companion_states_does_not_answer_a_when_question():
     """The refusal check reads the best sentence and its likeliest companion: a date in the
     context shown after them is no answer to "when did it first come out"."""
-    request = Request("when did chatgpt first come out", "when did chatgpt first come out", (), (), None, {},
+    passages = tuple(Passage(label, Hit(Chunk(label, "article.md", "S", "text", 0, 4), 1.0)) for label in "AB")
+    request = Request("when did chatgpt first come out", "when did chatgpt first come out", passages, (), None, {},
                       threading.Event())
     chosen = [_candidate("ChatGPT is a proprietary product.", 0, 0, 0.9),
               _candidate("It is developed by OpenAI.", 0, 1, 0.8),
