@@ -43,7 +43,9 @@ from rag.records import Chunk
 # of them around words is emphasis ("100*1024*1024"), and "__init__" keeps its underscores; a plain
 # title line over a starred first release stays the title; 30: HTML parsed with lxml (left-open
 # list items kept); 31: no sentence ends inside a dotted name; 32: a bracketed line under a heading
-# line is the heading's remark
+# line is the heading's remark; 33-34: a line underlined with a rule heads a section; 35: links that
+# show their own address are text, not navigation; 36-37: lines of one item each are a list, not
+# one sentence; 38: a line opening with an option is no heading
 CHUNKER_VERSION = 38
 
 

@@ -211,7 +211,7 @@ class Index:
         """Raise, in place, the passages under a heading that names a release the question names:
         that very release where a heading names it, else its point releases ("5.1": "v5.1.0")."""
         exact = [p for p in fused if self.releases[p] & named]
-        under = exact or [p for p in fused if any(h.startswith(n + ".") for h in self.releases[p] for n in named)]
+        under = exact or [p for p in fused if any(is_release_of(h, n) for h in self.releases[p] for n in named)]
         lift = RELEASE_LIFT * max(fused.values(), default=0.0)
         for position in under:
             fused[position] += lift
@@ -228,6 +228,11 @@ class Index:
 def releases_in(text: str) -> frozenset[str]:
     """The release numbers a text names ("v5.1.0" as "5.1.0")."""
     return frozenset(m.lstrip("v") for m in _RELEASE_NUMBER.findall(text))
+
+
+def is_release_of(release: str, named: str) -> bool:
+    """The release named, or a point release of it: "5.1.0" is a release of "5.1"; "5.10" is not."""
+    return release == named or release.startswith(named + ".")
 
 
 def rrf(rankings: Sequence[dict[int, float]], k: int = RRF_K) -> dict[int, float]:
