@@ -30,7 +30,8 @@ DEV_SETS = ["gold", "project", "heldout", "article_user", "article_user2", "arti
             "corpus11", "article_user11", "corpus12", "article_user12", "corpus13",
             "article_user13", "corpus14", "article_user14", "corpus15", "article_user15", "corpus16",
             "article_user16", "corpus17", "article_user17", "corpus18", "article_user18", "corpus19",
-            "article_user19", "corpus20", "article_user20", "corpus21", "article_user21", "corpus22"]
+            "article_user19", "corpus20", "article_user20", "corpus21", "article_user21", "corpus22",
+            "article_user22", "corpus23"]
 
 
 def corpus_of(name: str) -> Path:
