@@ -327,6 +327,29 @@ def test_a_text_file_of_any_type_is_read_and_a_binary_one_skipped(tmp_path):
     assert "<localRepository>/srv/cache/repository</localRepository>" in text
 
 
+DRICONF = """\
+<?xml version="1.0" standalone="yes"?>
+<driconf>
+    <device>
+        <!-- Needed otherwise the app doesn't try to use OpenCL -->
+        <application name="Maya" executable="maya.bin">
+            <option name="force_gl_vendor" value="ATI Technologies Inc." />
+        </application>
+    </device>
+</driconf>
+"""
+
+
+def test_an_xml_file_is_read_as_xml_whatever_its_suffix(tmp_path):
+    """Mesa's driconf is XML named 00-mesa-defaults.conf: its explanations are comments, and its
+    settings are elements named "option", which HTML calls markup. Both are text to read."""
+    _, chunks = chunks_of(tmp_path, "00-mesa-defaults.conf", DRICONF)
+    text = " ".join(" ".join(readable_sentences(c)) for c in chunks)
+    assert "Needed otherwise the app doesn't try to use OpenCL" in text
+    assert 'name="force_gl_vendor" value="ATI Technologies Inc."' in text
+    assert "<!--" not in text
+
+
 def test_the_lines_under_a_hash_heading_inside_a_paragraph_are_sentences(tmp_path):
     """A README without a suffix whose "## Usage" line follows its text without a blank line:
     the heading is one line, and the lines after it were dropped with it as one heading."""

@@ -247,8 +247,8 @@ def read(file: SourceFile) -> Document:
     suffix = file.path.suffix.lower()
     if suffix in HTML:
         return html.document(file.source, text)
-    if suffix in XML:
-        text = comments_opened(text)
+    if suffix in XML or is_xml(text):
+        text = settings_shown(comments_opened(text))
     text = sentences.plain_breaks(text)
     if suffix in RESTRUCTURED:
         return restructured.document(file.source, text)
@@ -259,6 +259,24 @@ def read(file: SourceFile) -> Document:
 
 
 _MARGIN = re.compile(r"^([ \t]*)([|*])(?=[ \t]|$)", re.M)  # " | text", " * text": a comment's left margin
+
+
+def is_xml(text: str) -> bool:
+    """Whether the text is XML whatever its suffix: Mesa's driconf file is 00-mesa-defaults.conf,
+    and its explanations are all in comments."""
+    return text.lstrip("\ufeff \t\r\n").startswith("<?xml")
+
+
+# An element opening with attributes: in XML they hold the settings ('<option name="x" value="1"/>').
+_ELEMENT_WITH_ATTRIBUTES = re.compile(r"<([A-Za-z][\w-]{0,30})(?=\s+[\w:.-]{1,60}\s*=)")
+
+
+def settings_shown(text: str) -> str:
+    """An XML file's elements named like HTML's ("option", "source") opened to text where they
+    carry attributes, one character for one: in XML no element is markup to hide, and Mesa's
+    driconf states each setting as '<option name="..." value="..."/>'."""
+    return _ELEMENT_WITH_ATTRIBUTES.sub(
+        lambda m: " " + m.group(1) if m.group(1).lower() in markdown.HTML_ELEMENTS else m.group(), text)
 
 
 def comments_opened(text: str) -> str:
