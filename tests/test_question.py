@@ -88,6 +88,8 @@ def test_the_closing_verb_of_a_when_question_is_checked_only_if_the_corpus_knows
     ("how many times cheaper is self-hosting", "ratio"),
     # a version of a module named with "::" is asked for, not its default or its limit
     ("whats the minimum Net::SSLeay version for that?", "version"),
+    # asked how to find it out, a version is answered by the option that reports it ("-V")
+    ("how do i check which ncurses version my tput binary was built with", "command"),
 ])
 def test_the_kind_of_fact_wanted(question, kind):
     assert wanted_kind(question).name == kind

@@ -307,11 +307,18 @@ def asks_value(question: str) -> bool:
     return bool(_ASKS_VALUE.search(question)) and not _COMPARES.search(question)
 
 
+# A question that opens asking how to do something asks for a way, whatever it names after.
+_ASKS_MANNER = re.compile(r"^\s*how (?:do|can|should|would) (?:i|you|we|one)\b|^\s*how to\b", re.I)
+
+
 @lru_cache(maxsize=1_024)  # the answerer asks once per candidate sentence
 def wanted_kind(question: str) -> Kind | None:
     """The kind of fact the question asks for (a date, a price...), if its form shows one."""
     question = analysed(question)
-    for kind, asks, states, *weaker in ANSWER_TYPES:
+    kinds = ANSWER_TYPES
+    if _ASKS_MANNER.match(question):  # "how do i check which version tput has": a command answers it
+        kinds = sorted(ANSWER_TYPES, key=lambda kind: kind[0] != "command")
+    for kind, asks, states, *weaker in kinds:
         if asks.search(question):
             return Kind(kind, asks, states, tuple(weaker))
     return None
