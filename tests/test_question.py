@@ -95,6 +95,15 @@ def test_the_kind_of_fact_wanted(question, kind):
     assert wanted_kind(question).name == kind
 
 
+@pytest.mark.parametrize("question", [
+    "what do onnx release builds set SOURCE_DATE_EPOCH to",
+    "open weights vs open source - what do open weight releases actually include",
+])
+def test_a_release_that_does_something_is_no_version_asked(question):
+    """"what do X releases include" asks what they hold; refused as stating no version before."""
+    assert wanted_kind(question) is None or wanted_kind(question).name != "version"
+
+
 def test_a_default_or_a_bound_is_stated_beside_a_word_that_says_so():
     """"The maximum is 12." answers "whats the max width ..."; the option's definition does not."""
     bound = wanted_kind("whats the max width you can set foldcolumn to")

@@ -215,7 +215,8 @@ ANSWER_TYPES = [
     # "which gzip release added --keep?", "introduced in what version", "minimum python version for
     # pillow 12?", "which version did ... first": a changelog states it in the heading above the
     # change ("Noteworthy changes in release 1.6"). "the 20B version of gpt-oss" asks no version.
-    ("version", re.compile(r"\b(?:what|which|what['’]?s)(?:\s+[\w.:'’-]+){0,3}?\s+(?:versions?|releases?)\b|"
+    # "what do onnx release builds set X to" asks what they do: a "do" before the noun asks its object.
+    ("version", re.compile(r"\b(?:what|which|what['’]?s)(?:\s+(?!(?:do|does|did)\b)[\w.:'’-]+){0,3}?\s+(?:versions?|releases?)\b|"
                            r"\b(?:min(?:imum)?|oldest|earliest|first|last|latest|newest|lowest|required)\s+"
                            r"(?:[\w.:-]+\s+){0,2}versions?\b|\bversions?\s+(?:did|was|were|added|introduced|first)\b|"
                            r"\bversion numbers?\b", re.I),
