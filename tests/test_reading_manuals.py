@@ -164,6 +164,44 @@ def test_a_comment_block_among_many_statements_is_read_as_text(tmp_path):
     assert any("Syleus" in s for s in said), said
 
 
+APP_YAML = """\
+# Example configuration for the frobnicator service.
+
+server:
+  # The address the HTTP API listens on. Use 0.0.0.0 to listen on all interfaces.
+  host: 127.0.0.1
+  # TCP port of the HTTP API.
+  port: 8088
+  # Seconds to wait for a client before closing an idle connection.
+  idle_timeout: 75
+
+storage:
+  # Maximum size of one upload, in megabytes.
+  max_upload_mb: 512
+"""
+
+WIDGET_TOML = """\
+[tool.widget]
+# How many worker processes to start; 0 means one per CPU core.
+workers = 4
+# Retry a failed job this many times before giving up.
+retries = 3
+"""
+
+
+def test_comments_that_explain_settings_are_read_as_text(tmp_path):
+    """A YAML or TOML file comments each setting on the line above it, on too few lines to count
+    as mostly comments: its comments were read as Markdown headings and lost, leaving
+    "port: 8088" with nothing to say what it is the port of. Each setting is a line of its own."""
+    _, chunks = chunks_of(tmp_path, "app-config.yaml", APP_YAML)
+    said = [s for piece in chunks for s in readable_sentences(piece)]
+    assert "TCP port of the HTTP API." in said and "port: 8088" in said, said
+    assert "Seconds to wait for a client before closing an idle connection." in said, said
+    _, chunks = chunks_of(tmp_path, "widget.toml", WIDGET_TOML)
+    said = [s for piece in chunks for s in readable_sentences(piece)]
+    assert "Retry a failed job this many times before giving up." in said and "retries = 3" in said, said
+
+
 ORG_TABLE = """* Debug flags
 
 This table gives the flag values for the --debug option.

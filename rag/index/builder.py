@@ -46,8 +46,9 @@ from rag.records import Chunk
 # line is the heading's remark; 33-34: a line underlined with a rule heads a section; 35: links that
 # show their own address are text, not navigation; 36-37: lines of one item each are a list, not
 # one sentence; 38: a line opening with an option is no heading; 39-40: a file opening "<?xml" is XML
-# whatever its suffix (its comments are text, and its elements named like HTML's are not markup)
-CHUNKER_VERSION = 40
+# whatever its suffix (its comments are text, and its elements named like HTML's are not markup);
+# 41-42: comments over settings make a configuration file (YAML, TOML), and "name: value" is a setting
+CHUNKER_VERSION = 42
 
 
 @dataclass

@@ -19,9 +19,10 @@ it (then it heads them); an unmarked short line indented under a "** " heading i
 body, and an Emacs mode line is skipped. A paragraph drawn as a table (pipes, a rule under the
 header row: org-mode's, or a grid of "+----+" rules) is a table.
 
-A configuration file of commented-out defaults (postgresql.conf.sample: most lines open with "#")
-is read with its comment marks as spaces, one for one, so its comments unwrap as prose and its
-banners head sections; a paragraph of "name = value" settings is code, one setting per line.
+A configuration file of commented-out defaults (postgresql.conf.sample: most lines open with "#"),
+or one whose comments explain its settings line by line (YAML, TOML), is read with its comment
+marks as spaces, one for one, so its comments unwrap as prose and its banners head sections; a
+paragraph of "name = value" or "name: value" settings is code, one setting per line.
 """
 
 from __future__ import annotations
@@ -94,16 +95,24 @@ COMMENTED_SHARE = 0.5  # of non-blank lines: a file mostly commented out is conf
 # hardly stacks three heading lines.
 COMMENT_RUN = 3
 _COMMENT_RUN = re.compile(rf"(?:^[#;][^\n]*(?:\n|$)){{{COMMENT_RUN}}}", re.MULTILINE)
-_SETTING = re.compile(r"^[ \t]*[A-Za-z_][\w.-]*[ \t]*=[ \t]*\S", re.MULTILINE)  # "max_connections = 100"
+# "max_connections = 100", or YAML's "max_upload_mb: 512"
+_SETTING = re.compile(r"^[ \t]*(?:[A-Za-z_][\w.-]*[ \t]*=|[a-z_][\w.-]*:)[ \t]*\S", re.MULTILINE)
+# A comment line over a setting ("# TCP port of the HTTP API." over "port: 8088", YAML's or TOML's
+# way to explain each setting): `COMMENTED_SETTINGS` of them make a configuration file, however few
+# of its lines are comments. A YAML key opens in lower case, as "Note: ..." under a heading does not.
+_COMMENTED_SETTING = re.compile(r"^[ \t]*[#;][^\n]*\n" + _SETTING.pattern.lstrip("^"), re.MULTILINE)
+COMMENTED_SETTINGS = 2
 
 
 def uncommented(text: str) -> str | None:
     """The text with its comment marks as spaces, one for one, when most of its lines are
-    comments or it holds a block of `COMMENT_RUN` comment lines; else None. postgresql.conf.sample
+    comments, it holds a block of `COMMENT_RUN` comment lines, or comments explain its settings;
+    else None. postgresql.conf.sample
     had no sentence to quote: every line opened with "#" and read as a heading mark (corpus9)."""
     lines = [line for line in text.split("\n") if line.strip()]
     comments = len(_COMMENT_MARK.findall(text))
-    if not lines or (comments < COMMENTED_SHARE * len(lines) and not _COMMENT_RUN.search(text)):
+    if not lines or (comments < COMMENTED_SHARE * len(lines) and not _COMMENT_RUN.search(text)
+                     and len(_COMMENTED_SETTING.findall(text)) < COMMENTED_SETTINGS):
         return None
     return _COMMENT_MARK.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
 
