@@ -61,6 +61,7 @@ FUNCTIONS: dict[str, Callable[[str], object]] = {
     "gate.unsupported": lambda text: gate.unsupported(text, [], {"solar", "panel"}, text),
     "lexical.terms": lexical.terms,
     "markdown.visible_text": markdown.visible_text,
+    "markdown.parse[front matter]": lambda text: markdown.parse(f"---\n{text}\n"),
     "reader.comments_opened": reader.comments_opened,
     "lexical.word_groups": lexical.word_groups,
     "sentences.split": sentences.split,

@@ -317,3 +317,27 @@ def test_a_list_of_labelled_addresses_is_read_as_text(tmp_path):
     _, chunks = chunks_of(tmp_path, "tool-README.rst", LINKS_README)
     sentences = [s for c in chunks for s in readable_sentences(c)]
     assert "Report a security vulnerability: https://security.example.org/tool" in sentences, sentences
+
+
+POST = """\
+---
+title: Why we moved to frob
+date: 2024-03-02
+author: Jane Doe
+---
+
+# Why we moved to frob
+
+We moved our builds to frob in March 2024. Clean builds went from 14 minutes to 3.
+"""
+
+
+def test_front_matter_is_read_as_settings_one_a_line(tmp_path):
+    """A blog post or a note opens with front matter between "---" lines: CommonMark reads it as a
+    rule and a heading, and its author and date were lost."""
+    _, chunks = chunks_of(tmp_path, "post.md", POST)
+    said = [s for c in chunks for s in readable_sentences(c)]
+    assert "author: Jane Doe" in said and "date: 2024-03-02" in said, said
+    assert "Clean builds went from 14 minutes to 3." in said, said
+    answer = ask_one_file(tmp_path, "post.md", POST, "who wrote the post about moving to frob")
+    assert "Jane Doe" in answer.text, answer.text

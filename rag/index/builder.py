@@ -47,8 +47,9 @@ from rag.records import Chunk
 # show their own address are text, not navigation; 36-37: lines of one item each are a list, not
 # one sentence; 38: a line opening with an option is no heading; 39-40: a file opening "<?xml" is XML
 # whatever its suffix (its comments are text, and its elements named like HTML's are not markup);
-# 41-42: comments over settings make a configuration file (YAML, TOML), and "name: value" is a setting
-CHUNKER_VERSION = 42
+# 41-42: comments over settings make a configuration file (YAML, TOML), and "name: value" is a setting;
+# 43: Markdown front matter is a block of settings, not a rule and a heading
+CHUNKER_VERSION = 43
 
 
 @dataclass
