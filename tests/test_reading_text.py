@@ -398,6 +398,34 @@ Foundation, Inc., 51 Franklin Street, Fifth Floor, Boston, MA  02110-1301  USA
 """
 
 
+HELP_TEXT = """\
+usage: frob [-h] [-j JOBS] [--cache DIR] target
+
+Build targets fast, with a shared cache.
+
+options:
+  -h, --help            show this help message and exit
+  -j JOBS, --jobs JOBS  number of parallel jobs (default: 4)
+  --cache DIR           cache directory (default: ~/.cache/frob)
+  --retries N           retry a failed step N times before giving up (default:
+                        2)
+
+Tell your users which options to use.  The option string
+-j 8 is recommended on a laptop.  Test it first.
+"""
+
+
+def test_options_laid_out_in_columns_are_each_a_sentence(tmp_path):
+    """A --help text lists an option a line, its description in a column beside it: unwrapped, the
+    whole list was one "sentence". A wrapped description stays with its option, and a sentence
+    that wraps onto an option ("... The option string\n-j 8 is recommended.") stays whole."""
+    _, chunks = chunks_of(tmp_path, "frob-usage.txt", HELP_TEXT)
+    said = [s for c in chunks for s in readable_sentences(c)]
+    assert "-j JOBS, --jobs JOBS number of parallel jobs (default: 4)" in said, said
+    assert "--retries N retry a failed step N times before giving up (default: 2)" in said, said
+    assert "The option string -j 8 is recommended on a laptop." in said, said
+
+
 def test_lines_that_each_hold_an_item_are_not_unwrapped_into_one_sentence(tmp_path):
     """A list with no markers, one ticket a line, is read a line at a time (unwrapped, forty
     tickets were one "sentence"); a wrapped sentence whose lines open with capitals is still one."""

@@ -48,8 +48,9 @@ from rag.records import Chunk
 # one sentence; 38: a line opening with an option is no heading; 39-40: a file opening "<?xml" is XML
 # whatever its suffix (its comments are text, and its elements named like HTML's are not markup);
 # 41-42: comments over settings make a configuration file (YAML, TOML), and "name: value" is a setting;
-# 43: Markdown front matter is a block of settings, not a rule and a heading
-CHUNKER_VERSION = 43
+# 43: Markdown front matter is a block of settings, not a rule and a heading; 44-45: a line opening with
+# an option laid out in columns (a --help text) opens a sentence of its own
+CHUNKER_VERSION = 45
 
 
 @dataclass

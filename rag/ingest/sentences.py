@@ -24,7 +24,12 @@ FENCES = ("```", "~~~")  # the lines that open and close a Markdown code block
 _NUMBERING = re.compile(r"\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-z]{1,2})[.)]")
 # A line that starts a unit of its own instead of continuing the one above.
 _HEADING = re.compile(r"^\s*#{1,6}\s")
-_OPENS_UNIT = re.compile(r"^\s*(?:#{1,6}\s|[-*+•o]\s|\d+[.)]\s|\([a-z0-9]{1,3}\)\s|>|\|)")
+# A line that opens a unit of its own: a heading, a list item, a quote, a table row, or an option
+# laid out in columns ("  -j JOBS, --jobs JOBS  number of parallel jobs", a --help text); an option
+# a wrapped sentence carries on to ("-Np1 is recommended.  Test ...") has no such gap but after a
+# sentence's end.
+_OPENS_UNIT = re.compile(r"^\s*(?:#{1,6}\s|[-*+•o]\s|\d+[.)]\s|\([a-z0-9]{1,3}\)\s|>|\||"
+                         r"--?[A-Za-z][\w-]{0,40}[^\n]{0,60}?\S(?<![.!?:;,]) {2,}\S)")
 
 
 SEGMENTER_WINDOW = 10_000
