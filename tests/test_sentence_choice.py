@@ -72,6 +72,21 @@ def test_a_shown_prompt_brings_what_it_prints(companions_by_score):
     assert extractive.compose(request, ranked, chosen).endswith("['A', 'B', 'D'] [A]")
 
 
+def test_a_short_sentence_about_the_one_before_brings_it(companions_by_score):
+    """"This is the default." alone does not say what is: the sentence before it ("never  Aliases
+    are never dereferenced.") is shown with it, however low it scores."""
+    ranked = [_candidate("This is the default.", 0, 3, 0.9),
+              _candidate("Other text.", 1, 0, 0.5),
+              _candidate("never Aliases are never dereferenced.", 0, 2, 0.1)]
+    passages = tuple(Passage(label, Hit(Chunk(label, "ldap.conf.5.txt", "DEREF", "text", 0, 4), 1.0))
+                     for label in "AB")
+    request = Request("and what's its default?", "what does DEREF do and what's its default?", passages, (), None,
+                      {}, threading.Event())
+    chosen = companion.choose(ranked, request)
+    assert extractive.compose(request, ranked, chosen).startswith(
+        "never Aliases are never dereferenced. [A] This is the default. [A]")
+
+
 def test_a_date_only_the_second_companion_states_does_not_answer_a_when_question():
     """The refusal check reads the best sentence and its likeliest companion: a date in the
     context shown after them is no answer to "when did it first come out"."""

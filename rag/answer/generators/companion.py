@@ -128,4 +128,17 @@ def introduced(chosen: list[Candidate], ranked: list[Candidate]) -> list[Candida
         if leads and follower and (follower.rank, follower.index) not in shown_at:
             added.append(follower)
             shown_at.add((follower.rank, follower.index))
+        leaner = by_place.get((c.rank, c.index - 1))
+        if _leans_back(c.text) and leaner and (leaner.rank, leaner.index) not in shown_at:
+            added.append(leaner)
+            shown_at.add((leaner.rank, leaner.index))
     return added
+
+
+LEANS_BACK_MAX_WORDS = 6
+
+
+def _leans_back(text: str) -> bool:
+    """A short sentence whose subject is the one before it: "This is the default." says nothing
+    without "never  Aliases are never dereferenced." (ldap.conf's DEREF)."""
+    return bool(_CONTINUES.match(text)) and len(text.split()) <= LEANS_BACK_MAX_WORDS
