@@ -202,6 +202,44 @@ def test_comments_that_explain_settings_are_read_as_text(tmp_path):
     assert "Retry a failed job this many times before giving up." in said and "retries = 3" in said, said
 
 
+USERADD_DEFAULTS = """\
+# Default values for useradd(8)
+#
+# The SHELL variable specifies the default login shell on your
+# system.
+# However, we use "sh" here because useradd is a low level utility
+# and should be as general as possible.
+SHELL=/bin/sh
+#
+# The default home directory.
+# HOME=/home
+"""
+
+PLAIN_PYPROJECT = """\
+[build-system]
+requires = ["flit_core >=3.2,<4"]
+build-backend = "flit_core.buildapi"
+
+[project]
+name = "idna"
+requires-python = ">=3.6"
+"""
+
+
+def test_a_comment_wrapped_between_settings_is_one_sentence(tmp_path):
+    """/etc/default/useradd explains each setting in a comment wrapped over lines: read as code,
+    line by line, the sentence was cut at "login shell on your". A commented-out setting is
+    still a setting of its own, and a .toml file with no comment at all is read setting by
+    setting, not unwrapped into one sentence."""
+    _, chunks = chunks_of(tmp_path, "default-useradd", USERADD_DEFAULTS)
+    said = [s for c in chunks for s in readable_sentences(c)]
+    assert "The SHELL variable specifies the default login shell on your system." in said, said
+    assert "SHELL=/bin/sh" in said and "HOME=/home" in said, said
+    _, chunks = chunks_of(tmp_path, "idna-pyproject.toml", PLAIN_PYPROJECT)
+    said = [s for c in chunks for s in readable_sentences(c)]
+    assert 'build-backend = "flit_core.buildapi"' in said and 'requires-python = ">=3.6"' in said, said
+
+
 ORG_TABLE = """* Debug flags
 
 This table gives the flag values for the --debug option.

@@ -49,8 +49,9 @@ from rag.records import Chunk
 # whatever its suffix (its comments are text, and its elements named like HTML's are not markup);
 # 41-42: comments over settings make a configuration file (YAML, TOML), and "name: value" is a setting;
 # 43: Markdown front matter is a block of settings, not a rule and a heading; 44-45: a line opening with
-# an option laid out in columns (a --help text) opens a sentence of its own
-CHUNKER_VERSION = 45
+# an option laid out in columns (a --help text) opens a sentence of its own; 46-47: a configuration
+# file's comments between its settings are prose, and a .toml, .ini, .yaml... file is one however few
+CHUNKER_VERSION = 47
 
 
 @dataclass

@@ -104,6 +104,11 @@ _COMMENTED_SETTING = re.compile(r"^[ \t]*[#;][^\n]*\n" + _SETTING.pattern.lstrip
 COMMENTED_SETTINGS = 2
 
 
+# Suffixes of configuration files: read as such even with few comments or none (a pyproject.toml
+# of "name = value" lines unwrapped into one sentence).
+CONFIGURATION_SUFFIXES = frozenset({".conf", ".cfg", ".ini", ".toml", ".yaml", ".yml", ".properties"})
+
+
 def uncommented(text: str) -> str | None:
     """The text with its comment marks as spaces, one for one, when most of its lines are
     comments, it holds a block of `COMMENT_RUN` comment lines, or comments explain its settings;
@@ -307,13 +312,38 @@ def _is_numbered_item(paragraph: str, following: str) -> bool:
         and _depth(number.group(0)) == _depth(after.group(0))
 
 
+def _settings(path: tuple[str, ...], written: str, start: int, end: int) -> list[Block]:
+    """A configuration paragraph as blocks: its settings code, one a line (commented out or not),
+    and each run of comment lines between them prose, so a comment wrapped over lines is one sentence ("The SHELL variable
+    specifies the default login shell on your\n# system." was cut at its line's end). `written` is
+    the file as written, its comment marks in place, offset for offset."""
+    blocks: list[Block] = []
+    position = start
+    for line in written[start:end].split("\n"):
+        line_start = written.rfind("\n", 0, position) + 1  # the paragraph may start after a line's "# "
+        commented = written[line_start:position + len(line)].lstrip().startswith(("#", ";"))
+        setting = _SETTING.match(_COMMENT_MARK.sub("", line, count=1))  # "#port = 5432" is one
+        kind = "prose" if commented and not setting else "code"
+        if blocks and blocks[-1].kind == kind:
+            blocks[-1] = Block(path, blocks[-1].start, position + len(line), kind)
+        elif line.strip():
+            blocks.append(Block(path, position, position + len(line), kind))
+        position += len(line) + 1
+    # a run of comments that does not read as prose is a list, one item a line ("%r = remote host")
+    return [b if b.kind == "code" or reads_as_prose(written[b.start:b.end]) else Block(path, b.start, b.end, "code")
+            for b in blocks]
+
+
 def _depth(number: str) -> int:
     return number.strip().rstrip(".)").count(".")
 
 
 def document(source: str, text: str) -> Document:
     """A Document whose blocks carry the heading path the text shows; the title is the file name."""
+    written = text
     configuration = uncommented(text)  # a configuration file's text, its comment marks as spaces
+    if configuration is None and Path(source).suffix.lower() in CONFIGURATION_SUFFIXES:
+        configuration = _COMMENT_MARK.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
     text = configuration if configuration is not None else text
     title = Path(source).stem
     path: list[str] = [title]
@@ -346,8 +376,11 @@ def document(source: str, text: str) -> Document:
             continue
         deep = indent >= usual + CODE_INDENT
         indented_title = deep and reads_as_title(paragraph)
-        if (deep and not indented_title and not reads_as_prose(paragraph)) \
-                or (configuration is not None and _SETTING.search(paragraph)):
+        if configuration is not None and _SETTING.search(paragraph):
+            blocks.extend(_settings(tuple(p for p in path if p), written, start, end))
+            alone = None
+            continue
+        if deep and not indented_title and not reads_as_prose(paragraph):
             blocks.append(Block(tuple(p for p in path if p), start, end, "code"))
             alone = None
             continue
