@@ -33,6 +33,19 @@ def test_names_the_corpus_lacks_are_found():
     assert unknown_names("e2fsprogs 1.47.1 - when was that released", releases) == ["1.47.1"]
     assert unknown_names("whats new in e2fsprogs 1.47.0", releases) == []
     assert unknown_names("does it run on python 3.13", releases) == []
+
+
+
+def test_an_acronym_the_passages_spell_out_is_known():
+    """"RTD" is the "Read the Docs" a passage writes out: a question using it was refused as
+    naming something the knowledge base never mentions. Written out in lower case, or with other
+    words between, it spells nothing."""
+    vocabulary = {"read", "docs", "configuration", "build"}
+    found = ["# Read the Docs configuration file for Sphinx projects"]
+    assert unknown_names("what os image is the RTD build running on", vocabulary, found) == []
+    assert unknown_names("what os image is the RTD build running on", vocabulary) == ["RTD"]
+    assert unknown_names("what os image is the RTD build running on", vocabulary,
+                         ["read the docs configuration", "Read all Docs"]) == ["RTD"]
     # a changelog heading "v4.26.0" names the release "4.26.0" (jsonschema's README)
     assert unknown_names("what changed in jsonschema 4.26.0", {"jsonschema", "v4.26.0"}) == []
 

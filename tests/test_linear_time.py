@@ -58,6 +58,7 @@ FUNCTIONS: dict[str, Callable[[str], object]] = {
     "condense.condense": lambda text: condense.condense(text, (Turn("user", "How long do panels last?"),
                                                                Turn("assistant", "25 years [A]."))),
     "gate.unknown_names": lambda text: gate.unknown_names(text, {"solar", "panel"}),
+    "gate.spells_out": lambda text: gate.spells_out(text, "TXT"),
     "gate.unsupported": lambda text: gate.unsupported(text, [], {"solar", "panel"}, text),
     "lexical.terms": lexical.terms,
     "markdown.visible_text": markdown.visible_text,

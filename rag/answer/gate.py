@@ -6,7 +6,7 @@ Three tests on what `search` already returned:
   (scripts/fit_gate.py, docs/RETRIEVAL.md): off-topic questions fall below it;
 - the question may not name a thing (a capitalised name, an acronym, a model number such as
   "GPT-6", a release such as "1.47.1") that appears nowhere in the corpus: "What does gpt-oss-20B
-  cost on AWS?" is refused;
+  cost on AWS?" is refused, while "RTD" is named where a passage writes "Read the Docs";
 - what the question's form shows it asks for (`rag.answer.question`: the thing asked about, such as
   "how many parameters" or "what programming language", and the kind of fact, such as a date, a
   price, a default or a path) must stand in one passage, or one column of a table, together with
@@ -73,13 +73,48 @@ def score(hits: Sequence[Hit]) -> float:
 _RELEASE = re.compile(r"(?<![\w.])\d+\.\d+\.\d+(?![\w.]|\.\d)")
 
 
-def unknown_names(question: str, vocabulary: Collection[str]) -> list[str]:
+def unknown_names(question: str, vocabulary: Collection[str], found: Sequence[str] = ()) -> list[str]:
     """Names and release numbers in the question that no indexed passage contains ("GPT-6" is
-    not "GPT", "1.47.1" is not "1.47.0")."""
-    unknown = [name.text for name in names(question) if not name.mentioned_in(vocabulary)]
+    not "GPT", "1.47.1" is not "1.47.0"). An acronym the passages `found` spell out in capitalised
+    words ("RTD": "Read the Docs") is known."""
+    unknown = [name.text for name in names(question)
+               if not name.mentioned_in(vocabulary) and not any(spells_out(text, name.text) for text in found)]
     releases = _RELEASE.findall(question[:MAX_ANALYSED_CHARS])
     # a release a heading writes "v4.26.0" is the release "4.26.0" (jsonschema's changelog)
     return unknown + [number for number in releases if number not in vocabulary and f"v{number}" not in vocabulary]
+
+
+_ACRONYM = re.compile(r"[A-Z]{2,6}")
+_WORD = re.compile(r"[A-Za-z][\w'’-]*")
+
+
+def spells_out(text: str, acronym: str) -> bool:
+    """Whether `text` writes the acronym out as capitalised words, stop words between them
+    ("Read the Docs" for RTD, "Continuous Integration" for CI), within twice its length in words.
+    Lower-case words would spell any short acronym by chance."""
+    if not _ACRONYM.fullmatch(acronym):
+        return False
+    letters = acronym.lower()
+    words = _WORD.findall(text[:MAX_SPELLED_CHARS])
+    for start, word in enumerate(words):
+        if not word[0].isupper() or word[0].lower() != letters[0]:
+            continue
+        matched, position = 1, start + 1
+        while matched < len(letters) and position < min(len(words), start + 2 * len(letters)):
+            candidate = words[position]
+            if candidate[0].isupper() and candidate[0].lower() == letters[matched]:
+                matched += 1
+            elif candidate.lower() in lexical.STOPWORDS and candidate[0].lower() == letters[matched]:
+                matched += 1  # "the" of "Read the Docs"
+            elif candidate.lower() not in lexical.STOPWORDS:
+                break
+            position += 1
+        if matched == len(letters):
+            return True
+    return False
+
+
+MAX_SPELLED_CHARS = 20_000  # of a passage read for an acronym spelled out
 
 
 def evidence_units(hits: Sequence[Hit]) -> list[tuple[str, frozenset[str]]]:
@@ -112,7 +147,8 @@ def unsupported(question: str, hits: Sequence[Hit], vocabulary: Collection[str] 
     asked = [a for a in asked_about(asked_text) if a.checked(vocabulary)]
     in_phrases = {word for a in asked for word in a.phrase.split()}
     given = [name for name in names(question, proper) or names(query, proper) if name.text not in in_phrases]
-    units = [(text, terms) for text, terms in evidence_units(hits) if all(n.referred_to_in(terms) for n in given)]
+    units = [(text, terms) for text, terms in evidence_units(hits)
+             if all(n.referred_to_in(terms) or spells_out(text, n.text) for n in given)]
     kind = wanted_kind(asked_text)
     for a in asked:
         # a thing that names the kind of fact asked is held by a statement of that kind: "how much
@@ -208,7 +244,7 @@ def judge(question: str, hits: Sequence[Hit], vocabulary: Collection[str], thres
     if not hits:
         return Verdict(False, "the index holds no passages", 0.0)
     best = score(hits)
-    missing = unknown_names(question, vocabulary)
+    missing = unknown_names(question, vocabulary, [search_text(h.chunk) for h in hits[:PASSAGES_JUDGED]])
     if missing:
         return Verdict(False, f"the knowledge base never mentions {', '.join(missing)}", best)
     if best < threshold:
