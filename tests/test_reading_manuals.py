@@ -240,6 +240,35 @@ def test_a_comment_wrapped_between_settings_is_one_sentence(tmp_path):
     assert 'build-backend = "flit_core.buildapi"' in said and 'requires-python = ">=3.6"' in said, said
 
 
+UNITTEST_CFG = """\
+[unittest]
+plugins =
+    unittest2.plugins.junitxml
+excluded-plugins =
+
+# true or false
+catch =
+
+[junit-xml]
+always-on = False
+path = junit.xml
+
+[coverage]
+# defaults to './htmlcov/'
+html-directory =
+"""
+
+
+def test_a_section_line_heads_the_settings_under_it(tmp_path):
+    """An INI file's "[junit-xml]" says whose "path = junit.xml" it is: read as a line of code, the
+    setting stood alone. A setting left empty ("excluded-plugins =") is a setting, not a heading."""
+    _, chunks = chunks_of(tmp_path, "unittest.cfg", UNITTEST_CFG)
+    sections = sentences_by_section(chunks)
+    assert sections["junit-xml"] == ["always-on = False", "path = junit.xml"], sections
+    assert "excluded-plugins =" in sections["unittest"], sections
+    assert sections["coverage"] == ["defaults to './htmlcov/'", "html-directory ="], sections
+
+
 ORG_TABLE = """* Debug flags
 
 This table gives the flag values for the --debug option.

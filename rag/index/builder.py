@@ -50,8 +50,9 @@ from rag.records import Chunk
 # 41-42: comments over settings make a configuration file (YAML, TOML), and "name: value" is a setting;
 # 43: Markdown front matter is a block of settings, not a rule and a heading; 44-45: a line opening with
 # an option laid out in columns (a --help text) opens a sentence of its own; 46-47: a configuration
-# file's comments between its settings are prose, and a .toml, .ini, .yaml... file is one however few
-CHUNKER_VERSION = 47
+# file's comments between its settings are prose, and a .toml, .ini, .yaml... file is one however few;
+# 48: a configuration file's "[section]" lines head the settings under them, and "failfast =" is a setting
+CHUNKER_VERSION = 48
 
 
 @dataclass

@@ -28,6 +28,7 @@ paragraph of "name = value" or "name: value" settings is code, one setting per l
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from rag.ingest import markdown
@@ -95,8 +96,9 @@ COMMENTED_SHARE = 0.5  # of non-blank lines: a file mostly commented out is conf
 # hardly stacks three heading lines.
 COMMENT_RUN = 3
 _COMMENT_RUN = re.compile(rf"(?:^[#;][^\n]*(?:\n|$)){{{COMMENT_RUN}}}", re.MULTILINE)
-# "max_connections = 100", or YAML's "max_upload_mb: 512"
-_SETTING = re.compile(r"^[ \t]*(?:[A-Za-z_][\w.-]*[ \t]*=|[a-z_][\w.-]*:)[ \t]*\S", re.MULTILINE)
+# "max_connections = 100", YAML's "max_upload_mb: 512", or an INI setting left empty ("failfast =")
+_SETTING = re.compile(r"^[ \t]*(?:(?:[A-Za-z_][\w.-]*[ \t]*=|[a-z_][\w.-]*:)[ \t]*\S|[A-Za-z_][\w.-]*[ \t]*=[ \t]*$)",
+                      re.MULTILINE)
 # A comment line over a setting ("# TCP port of the HTTP API." over "port: 8088", YAML's or TOML's
 # way to explain each setting): `COMMENTED_SETTINGS` of them make a configuration file, however few
 # of its lines are comments. A YAML key opens in lower case, as "Note: ..." under a heading does not.
@@ -334,6 +336,23 @@ def _settings(path: tuple[str, ...], written: str, start: int, end: int) -> list
             for b in blocks]
 
 
+# An INI or TOML section line: "[junit-xml]", "[tool.widget.cache]", "[[tool.mypy.overrides]]"
+_SECTION = re.compile(r"^[ \t]*\[{1,2}([^\[\]\n=]{1,80})\]{1,2}[ \t]*$", re.MULTILINE)
+
+
+def _sections(text: str, start: int, end: int) -> Iterator[tuple[int, int, str]]:
+    """A configuration paragraph in pieces: (start, end, "") for its lines of settings and
+    comments, (start, end, name) for each section line."""
+    position = start
+    for line in _SECTION.finditer(text, start, end):
+        if text[position:line.start()].strip():
+            yield position, line.start(), ""
+        yield line.start(), line.end(), line.group(1).strip()
+        position = line.end()
+    if text[position:end].strip():
+        yield position, end, ""
+
+
 def _depth(number: str) -> int:
     return number.strip().rstrip(".)").count(".")
 
@@ -361,6 +380,7 @@ def document(source: str, text: str) -> Document:
     alone: tuple[int, Block, bool] | None = None
     run: tuple[int, int] | None = None  # (level, indentation) of the first of a run of terms
     rules: list[str] = []  # underline characters in order of first use: the first marks the top level
+    section_level = 0  # the heading level of a configuration file's "[section]" lines, once one is seen
     for number, (start, end) in enumerate(spans):
         paragraph, indent = text[start:end], _indent(text, start)
         if _MODE_LINE.fullmatch(paragraph.strip()) or is_navigation(paragraph):
@@ -376,8 +396,13 @@ def document(source: str, text: str) -> Document:
             continue
         deep = indent >= usual + CODE_INDENT
         indented_title = deep and reads_as_title(paragraph)
-        if configuration is not None and _SETTING.search(paragraph):
-            blocks.extend(_settings(tuple(p for p in path if p), written, start, end))
+        if configuration is not None and (_SETTING.search(paragraph) or _SECTION.search(paragraph)):
+            for piece_start, piece_end, section in _sections(text, start, end):
+                if section:  # "[junit-xml]" heads the settings after it, up to the next
+                    section_level = section_level or len([p for p in path if p]) + 1
+                    path = markdown.heading_path(path, section_level, section)
+                else:
+                    blocks.extend(_settings(tuple(p for p in path if p), written, piece_start, piece_end))
             alone = None
             continue
         if deep and not indented_title and not reads_as_prose(paragraph):
