@@ -189,3 +189,36 @@ def test_the_date_of_another_release_is_not_given_for_the_one_asked(tmp_path):
     heading: that heading states a date too, but of another release."""
     answer = ask_one_file(tmp_path, "zipper-NEWS.txt", THREE_RELEASES, "release date of zipper 1.5")
     assert "2012-06-18" in answer.text and "2013-06-09" not in answer.text, answer.text
+
+
+DEBIAN_CHANGELOG = """\
+gzip (1.12-1) sid; urgency=high
+
+  * new upstream release
+    - zgrep: fix arbitrary-file-write vulnerability
+      address CVE-2022-1271 (closes: #1009168)
+  * update copyright notice
+
+ -- Milan Kupcevic <milan@debian.org>  Sat, 09 Apr 2022 22:22:26 -0400
+
+gzip (1.10-4) sid; urgency=medium
+
+  * skip out of range timestamp test on mips64el (closes: #983706)
+
+ -- Milan Kupcevic <milan@debian.org>  Tue, 02 Mar 2021 18:30:16 -0500
+"""
+
+
+def test_a_debian_changelog_entry_holds_its_own_signature_and_items(tmp_path):
+    """changelog.Debian closes each entry with " -- Name <address>  date": read as plain text, that
+    line headed the next entry, so the date shown for gzip 1.10-4 was 1.12-1's, and an entry's one
+    "* item" headed the signature after it. Each entry line heads its items and its signature, and
+    is quoted too (its urgency is a fact)."""
+    _, chunks = chunks_of(tmp_path, "gzip-changelog.Debian", DEBIAN_CHANGELOG)
+    sections = sentences_by_section(chunks)
+    entry = sections["gzip (1.10-4) sid; urgency=medium"]
+    assert entry[0] == "gzip (1.10-4) sid; urgency=medium", entry
+    assert "skip out of range timestamp test on mips64el (closes: #983706)" in entry, entry
+    assert any("Tue, 02 Mar 2021" in s for s in entry), entry
+    newest = sections["gzip (1.12-1) sid; urgency=high"]
+    assert any("Sat, 09 Apr 2022" in s for s in newest) and not any("2021" in s for s in newest), newest

@@ -51,8 +51,9 @@ from rag.records import Chunk
 # 43: Markdown front matter is a block of settings, not a rule and a heading; 44-45: a line opening with
 # an option laid out in columns (a --help text) opens a sentence of its own; 46-47: a configuration
 # file's comments between its settings are prose, and a .toml, .ini, .yaml... file is one however few;
-# 48: a configuration file's "[section]" lines head the settings under them, and "failfast =" is a setting
-CHUNKER_VERSION = 48
+# 48: a configuration file's "[section]" lines head the settings under them, and "failfast =" is a setting;
+# 50: a Debian changelog's entry lines alone head sections, and its signature lines end their own entry
+CHUNKER_VERSION = 50
 
 
 @dataclass

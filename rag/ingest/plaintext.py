@@ -22,7 +22,9 @@ header row: org-mode's, or a grid of "+----+" rules) is a table.
 A configuration file of commented-out defaults (postgresql.conf.sample: most lines open with "#"),
 or one whose comments explain its settings line by line (YAML, TOML), is read with its comment
 marks as spaces, one for one, so its comments unwrap as prose and its banners head sections; a
-paragraph of "name = value" or "name: value" settings is code, one setting per line.
+paragraph of "name = value" or "name: value" settings is code, one setting per line, under the
+"[section]" line above it. In a Debian changelog only the entry lines ("gzip (1.12-1) sid;
+urgency=high") head sections; items and the closing " -- Name <address>  date" are their text.
 """
 
 from __future__ import annotations
@@ -336,6 +338,12 @@ def _settings(path: tuple[str, ...], written: str, start: int, end: int) -> list
             for b in blocks]
 
 
+# A Debian changelog (changelog.Debian): each entry opens "package (version) distribution;
+# urgency=..." and ends " -- Name <address>  date". Read as plain text, the closing line headed the
+# next entry (the date shown for a release was the one before's), and so did a lone "* item".
+_DEBIAN_ENTRY = re.compile(r"[a-z0-9][a-z0-9.+-]{0,80} \([^()\s]{1,80}\)(?: [\w.-]{1,40}){1,6}; urgency=\w+[^\n]{0,200}")
+
+
 # An INI or TOML section line: "[junit-xml]", "[tool.widget.cache]", "[[tool.mypy.overrides]]"
 _SECTION = re.compile(r"^[ \t]*\[{1,2}([^\[\]\n=]{1,80})\]{1,2}[ \t]*$", re.MULTILINE)
 
@@ -381,9 +389,16 @@ def document(source: str, text: str) -> Document:
     run: tuple[int, int] | None = None  # (level, indentation) of the first of a run of terms
     rules: list[str] = []  # underline characters in order of first use: the first marks the top level
     section_level = 0  # the heading level of a configuration file's "[section]" lines, once one is seen
+    debian = bool(_DEBIAN_ENTRY.match(text.lstrip()))  # a changelog.Debian: only its entry lines head
     for number, (start, end) in enumerate(spans):
         paragraph, indent = text[start:end], _indent(text, start)
         if _MODE_LINE.fullmatch(paragraph.strip()) or is_navigation(paragraph):
+            continue
+        if debian and not _DEBIAN_ENTRY.fullmatch(paragraph.strip()):  # items and signatures are text
+            # the entry's first block takes in its line, whose version and urgency are facts to quote
+            first = alone[1].start if alone is not None else start
+            blocks.append(Block(tuple(p for p in path if p), first, end, "prose"))
+            alone = None
             continue
         node = _INFO_NODE.match(paragraph)
         if node:  # a node line on the paragraph's first line: the text starts after it
@@ -420,6 +435,8 @@ def document(source: str, text: str) -> Document:
         # a deep paragraph here reads as prose: a keyword over its description may head it
         term = None if never_heading else hanging_term(paragraph, indent)
         heading = term or (None if never_heading or (deep and not indented_title) else heading_of(paragraph))
+        if debian:  # "gzip (1.12-1) sid; urgency=high" heads its entry
+            heading, term = (2, paragraph.strip(), len(paragraph)), None
         rule = underline_of(text, end) if "\n" not in paragraph and len(paragraph) <= HEADING_MAX_CHARS else ""
         rules += [rule] if rule and rule not in rules else []
         if rule and (heading is None or term):  # a line read as a heading anyway keeps its level
