@@ -1,4 +1,4 @@
-"""Drop the relevance gate's and question analysis's rules one at a time and count what changes.
+"""Drop the relevance gate's, question analysis's and answer choice's rules one at a time and count what changes.
 
 Each dev set is answered in process with the extractive generator; a line per rule gives, per
 set, answerable items answered right and unanswerable items refused, with the change against all
@@ -21,6 +21,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from rag import evaluate  # noqa: E402
 from rag.answer import gate, question  # noqa: E402
+from rag.answer.generators import companion  # noqa: E402
 from rag.service import assistant, ensure_index  # noqa: E402
 from rag.settings import load  # noqa: E402
 
@@ -72,9 +73,12 @@ def ablations():
     types = list(question.ANSWER_TYPES)
     for i, kind in enumerate(types):
         yield f"drop kind of fact {kind[0]}", [(question, "ANSWER_TYPES", types[:i] + types[i + 1:])]
-    yield "drop a version beside its thing", [(gate, "_version_beside", lambda asked, stating, sources: "")]
+    yield "drop a version beside its thing", [(gate, "_version_beside", lambda asked, stating: "")]
     yield "drop judgement words", [(question, "FORM_WORDS", question.MEASURE_WORDS)]
-    yield "drop unknown names", [(gate, "unknown_names", lambda text, vocabulary: [])]
+    yield "drop unknown names", [(gate, "unknown_names", lambda text, vocabulary, found=(): [])]
+    yield "drop acronyms spelled out", [(gate, "spells_out", lambda text, acronym: False)]
+    yield "drop 'how do i' asks a way", [(question, "_ASKS_MANNER", NEVER)]
+    yield "drop a short 'this' line's antecedent", [(companion, "_leans_back", lambda text: False)]
 
 
 def main() -> None:
