@@ -1,4 +1,5 @@
-"""Drop the relevance gate's, question analysis's and answer choice's rules one at a time and count what changes.
+"""Drop the relevance gate's, question analysis's and answer choice's rules one at a time and count
+what changes.
 
 Each dev set is answered in process with the extractive generator; a line per rule gives, per
 set, answerable items answered right and unanswerable items refused, with the change against all
