@@ -52,7 +52,8 @@ from rag.records import Chunk
 # an option laid out in columns (a --help text) opens a sentence of its own; 46-47: a configuration
 # file's comments between its settings are prose, and a .toml, .ini, .yaml... file is one however few;
 # 48: a configuration file's "[section]" lines head the settings under them, and "failfast =" is a setting;
-# 50: a Debian changelog's entry lines alone head sections, and its signature lines end their own entry
+# 49: (a reading measured and not kept); 50: a Debian changelog's entry lines alone head sections,
+# and its signature lines end their own entry
 CHUNKER_VERSION = 50
 
 

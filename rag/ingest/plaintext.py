@@ -113,17 +113,23 @@ COMMENTED_SETTINGS = 2
 CONFIGURATION_SUFFIXES = frozenset({".conf", ".cfg", ".ini", ".toml", ".yaml", ".yml", ".properties"})
 
 
-def uncommented(text: str) -> str | None:
-    """The text with its comment marks as spaces, one for one, when most of its lines are
-    comments, it holds a block of `COMMENT_RUN` comment lines, or comments explain its settings;
-    else None. postgresql.conf.sample
-    had no sentence to quote: every line opened with "#" and read as a heading mark (corpus9)."""
-    lines = [line for line in text.split("\n") if line.strip()]
-    comments = len(_COMMENT_MARK.findall(text))
-    if not lines or (comments < COMMENTED_SHARE * len(lines) and not _COMMENT_RUN.search(text)
-                     and len(_COMMENTED_SETTING.findall(text)) < COMMENTED_SETTINGS):
+def uncommented(text: str, configuration_file: bool = False) -> str | None:
+    """The text with its comment marks as spaces, one for one, when it is a configuration file
+    (`configuration_file`, as its suffix says), most of its lines are comments, it holds a block of
+    `COMMENT_RUN` comment lines, or comments explain its settings; else None.
+    postgresql.conf.sample had no sentence to quote: every line opened with "#" and read as a
+    heading mark (corpus9)."""
+    if not (configuration_file or _commented(text)):
         return None
     return _COMMENT_MARK.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
+
+
+def _commented(text: str) -> bool:
+    """Whether comments make the text a configuration file, whatever its suffix."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    comments = len(_COMMENT_MARK.findall(text))
+    return bool(lines) and (comments >= COMMENTED_SHARE * len(lines) or bool(_COMMENT_RUN.search(text))
+                            or len(_COMMENTED_SETTING.findall(text)) >= COMMENTED_SETTINGS)
 
 
 def is_navigation(paragraph: str) -> bool:
@@ -318,9 +324,10 @@ def _is_numbered_item(paragraph: str, following: str) -> bool:
 
 def _settings(path: tuple[str, ...], written: str, start: int, end: int) -> list[Block]:
     """A configuration paragraph as blocks: its settings code, one a line (commented out or not),
-    and each run of comment lines between them prose, so a comment wrapped over lines is one sentence ("The SHELL variable
-    specifies the default login shell on your\n# system." was cut at its line's end). `written` is
-    the file as written, its comment marks in place, offset for offset."""
+    and each run of comment lines between them prose, so a comment wrapped over lines is one
+    sentence ("The SHELL variable specifies the default login shell on your\n# system." was cut at
+    its line's end). `written` is the file as written, its comment marks in place, offset for
+    offset."""
     blocks: list[Block] = []
     position = start
     for line in written[start:end].split("\n"):
@@ -368,9 +375,8 @@ def _depth(number: str) -> int:
 def document(source: str, text: str) -> Document:
     """A Document whose blocks carry the heading path the text shows; the title is the file name."""
     written = text
-    configuration = uncommented(text)  # a configuration file's text, its comment marks as spaces
-    if configuration is None and Path(source).suffix.lower() in CONFIGURATION_SUFFIXES:
-        configuration = _COMMENT_MARK.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
+    # a configuration file's text, its comment marks as spaces
+    configuration = uncommented(text, Path(source).suffix.lower() in CONFIGURATION_SUFFIXES)
     text = configuration if configuration is not None else text
     title = Path(source).stem
     path: list[str] = [title]
