@@ -87,6 +87,27 @@ def test_a_short_sentence_about_the_one_before_brings_it(companions_by_score):
         "never Aliases are never dereferenced. [A] This is the default. [A]")
 
 
+def _code(text: str, rank: int, index: int, score: float) -> Candidate:
+    candidate = _candidate(text, rank, index, score)
+    candidate.features[FEATURES.index("code")] = 1.0
+    return candidate
+
+
+def test_a_comment_shown_brings_the_setting_it_explains(companions_by_score):
+    """/etc/default/useradd explains SHELL in a comment over "SHELL=/bin/sh": the comment alone does
+    not say which shell. A line of code that is no setting (a call) is not brought."""
+    ranked = [_candidate("The SHELL variable specifies the default login shell on your system.", 0, 0, 0.9),
+              _candidate("Other text.", 1, 0, 0.5),
+              _candidate("Similar to DSHELL in adduser.", 0, 1, 0.2),
+              _code("SHELL=/bin/sh", 0, 2, 0.1)]
+    passages = tuple(Passage(label, Hit(Chunk(label, "default-useradd", "S", "text", 0, 4), 1.0)) for label in "AB")
+    request = Request("default login shell useradd gives new users", "default login shell useradd gives new users",
+                      passages, (), None, {}, threading.Event())
+    assert "SHELL=/bin/sh [A]" in extractive.compose(request, ranked, companion.choose(ranked, request))
+    ranked[-1] = _code("response = client.create(", 0, 2, 0.1)
+    assert "client.create" not in extractive.compose(request, ranked, companion.choose(ranked, request))
+
+
 def test_a_date_only_the_second_companion_states_does_not_answer_a_when_question():
     """The refusal check reads the best sentence and its likeliest companion: a date in the
     context shown after them is no answer to "when did it first come out"."""

@@ -1,7 +1,8 @@
 """The companions of the best sentence: the sentences shown beside it, likeliest first, chosen by
 a second logistic model over `COMPANION_FEATURES` (fitted by scripts/fit_answer.py, read from
 companion_scorer.json), and the lines a shown sentence cannot go without (what a lead-in
-introduces, what a prompt prints).
+introduces, what a prompt prints, what a short "This is the default." is about, the setting a
+comment explains).
 """
 
 from __future__ import annotations
@@ -114,10 +115,10 @@ def choose(ranked: list[Candidate], request: Request) -> list[Candidate]:
 
 
 def introduced(chosen: list[Candidate], ranked: list[Candidate]) -> list[Candidate]:
-    """What a shown lead-in ending in ":" introduces, or what a shown interactive prompt prints,
-    when not shown already: the answer must not stop at "Install with all optional dependencies:"
-    without the command that follows it, nor at ">>> nx.shortest_path(G, 'A', 'D')" without its
-    result."""
+    """What a shown lead-in ending in ":" introduces, what a shown interactive prompt prints, the
+    sentence a short "this" sentence is about, and the setting a shown comment explains, when not
+    shown already: the answer must not stop at "Install with all optional dependencies:" without
+    the command that follows it, nor at ">>> nx.shortest_path(G, 'A', 'D')" without its result."""
     shown_at = {(c.rank, c.index) for c in chosen}
     by_place = {(c.rank, c.index): c for c in ranked}
     added = []
@@ -132,7 +133,36 @@ def introduced(chosen: list[Candidate], ranked: list[Candidate]) -> list[Candida
         if _leans_back(c.text) and leaner and (leaner.rank, leaner.index) not in shown_at:
             added.append(leaner)
             shown_at.add((leaner.rank, leaner.index))
+        explained = _explained(c, by_place)
+        if explained and (explained.rank, explained.index) not in shown_at:
+            added.append(explained)
+            shown_at.add((explained.rank, explained.index))
     return added
+
+
+EXPLAINED_WITHIN = 3  # sentences of prose between a comment's sentence and the setting it explains
+
+
+def _explained(shown: Candidate, by_place: dict[tuple[int, int], Candidate]) -> Candidate | None:
+    """The setting right after the prose a shown sentence stands in, which that comment explains
+    ("# The SHELL variable specifies the default login shell" over "SHELL=/bin/sh"), if any."""
+    if _is_code(shown):
+        return None
+    for step in range(1, EXPLAINED_WITHIN + 2):
+        after = by_place.get((shown.rank, shown.index + step))
+        if after is None:
+            return None
+        if _is_code(after):
+            return after if _SETTING.fullmatch(after.text.strip()) else None
+    return None
+
+
+# A setting as a configuration file writes it ("SHELL=/bin/sh", "port: 8088"), not a call
+_SETTING = re.compile(r"[A-Za-z_][\w.-]{0,60}\s*[=:]\s*[^\s(][^(]{0,200}")
+
+
+def _is_code(candidate: Candidate) -> bool:
+    return candidate.features is not None and bool(candidate.features[FEATURES.index("code")])
 
 
 LEANS_BACK_MAX_WORDS = 6
