@@ -1,8 +1,8 @@
 """Reading plain text as people write it (issue 11): hard-wrapped licences unwrapped into sentences
 under their numbered sections, FAQs with each answer under its question, indented commands as code
 and indented prose and titles as text. NEWS files are tests/test_reading_changelogs.py; the
-documents a tool installs (Info manuals, man pages, configuration samples) are
-tests/test_reading_manuals.py."""
+documents a tool installs (Info manuals, man pages) are tests/test_reading_manuals.py, and
+configuration files tests/test_reading_configuration.py."""
 
 from __future__ import annotations
 
@@ -327,29 +327,6 @@ def test_a_text_file_of_any_type_is_read_and_a_binary_one_skipped(tmp_path):
     assert "<localRepository>/srv/cache/repository</localRepository>" in text
 
 
-DRICONF = """\
-<?xml version="1.0" standalone="yes"?>
-<driconf>
-    <device>
-        <!-- Needed otherwise the app doesn't try to use OpenCL -->
-        <application name="Maya" executable="maya.bin">
-            <option name="force_gl_vendor" value="ATI Technologies Inc." />
-        </application>
-    </device>
-</driconf>
-"""
-
-
-def test_an_xml_file_is_read_as_xml_whatever_its_suffix(tmp_path):
-    """Mesa's driconf is XML named 00-mesa-defaults.conf: its explanations are comments, and its
-    settings are elements named "option", which HTML calls markup. Both are text to read."""
-    _, chunks = chunks_of(tmp_path, "00-mesa-defaults.conf", DRICONF)
-    text = " ".join(" ".join(readable_sentences(c)) for c in chunks)
-    assert "Needed otherwise the app doesn't try to use OpenCL" in text
-    assert 'name="force_gl_vendor" value="ATI Technologies Inc."' in text
-    assert "<!--" not in text
-
-
 def test_the_lines_under_a_hash_heading_inside_a_paragraph_are_sentences(tmp_path):
     """A README without a suffix whose "## Usage" line follows its text without a blank line:
     the heading is one line, and the lines after it were dropped with it as one heading."""
@@ -359,28 +336,6 @@ def test_the_lines_under_a_hash_heading_inside_a_paragraph_are_sentences(tmp_pat
     said = [s for piece in chunks for s in readable_sentences(piece)]
     assert "Run frob --fast to go fast." in said and "It is quick." in said, said
     assert not any("Usage" in s for s in said)  # the heading itself is no sentence
-
-
-POWER_CONF = ("# Power daemon configuration\n#\n# Only the options below are read.\n\n[Power]\n\n"
-              "# Whether the battery percentage based policy should be used. The default is to use\n"
-              "# the time left, change to true to use the percentage, which should work around broken\n"
-              "# firmwares.\n#\n# default=true\nUsePercentageForPolicy=true\n\n"
-              "# When UsePercentageForPolicy is true, the levels at which the daemon will consider the\n"
-              "# battery low, critical, or take action for the critical battery level.\n#\n"
-              "# If any value is invalid, the defaults will be used.\n\nPercentageLow=20\nPercentageCritical=5\n"
-              "PercentageAction=2\n\n# The action to take when the battery level reaches the critical action level.\n"
-              "CriticalPowerAction=HybridSleep\n")
-
-
-def test_a_setting_named_in_camel_case_answers_in_its_words(tmp_path):
-    """"PercentageLow=20" is the answer to "default low battery percentage": its name is words run
-    together, which the comment lines around it beat while they were one word (UPower.conf)."""
-    answer = ask_one_file(tmp_path, "power.conf", POWER_CONF, "default low battery percentage in the power daemon?")
-    assert "PercentageLow=20" in answer.text, answer.text
-    (tmp_path / "again").mkdir()
-    answer = ask_one_file(tmp_path / "again", "power.conf", POWER_CONF,
-                          "what does the power daemon do at the critical action level")
-    assert "CriticalPowerAction=HybridSleep" in answer.text, answer.text
 
 
 TICKETS = """\

@@ -244,7 +244,9 @@ def judge(question: str, hits: Sequence[Hit], vocabulary: Collection[str], thres
     if not hits:
         return Verdict(False, "the index holds no passages", 0.0)
     best = score(hits)
-    missing = unknown_names(question, vocabulary, [search_text(h.chunk) for h in hits[:PASSAGES_JUDGED]])
+    missing = unknown_names(question, vocabulary)
+    if missing:  # only then read the top passages for an acronym they spell out ("RTD")
+        missing = unknown_names(question, vocabulary, [search_text(h.chunk) for h in hits[:PASSAGES_JUDGED]])
     if missing:
         return Verdict(False, f"the knowledge base never mentions {', '.join(missing)}", best)
     if best < threshold:

@@ -192,6 +192,9 @@ _MONTHS = (rf"january|february|march|april|may(?=\s+(?:\d{{1,2}}\b|(?:19|20)\d\d
            r"august|september|october|november|december|"
            # a changelog's "Dec 01, 2020" or "1 Oct 2019": an abbreviated month beside its day or year
            rf"{_SHORT_MONTHS}(?=\.?\s+(?:\d{{1,2}}\b|(?:19|20)\d\d))|{_AFTER_DAY}{_SHORT_MONTHS}")
+# A question that opens asking how to do something asks for a way, whatever it names after: a
+# command answers it, and it is checked first (`wanted_kind`).
+_ASKS_MANNER = re.compile(r"^\s*how (?:do|can|should|would) (?:i|you|we|one)\b|^\s*how to\b", re.I)
 ANSWER_TYPES = [
     # A break-even question ("when does self-hosting pay off?") asks for a volume, not a price.
     ("volume", re.compile(r"\b(pay(s)? off|worth it|break[- ]even|makes? (more )?sense|at what (point|volume|scale)|"
@@ -243,7 +246,7 @@ ANSWER_TYPES = [
                 r"(?<![\w.])\.[a-z][\w.-]{2,}")),
     # "how do i make time write to a file", "the command to list the spinners": a command line or
     # an option answers it ("-o file, --output=file: ...", "python -m rich.spinner").
-    ("command", re.compile(r"^\s*how (?:do|can|should|would) (?:i|you|we|one)\b|^\s*how to\b|"
+    ("command", re.compile(_ASKS_MANNER.pattern + "|"
                            r"\b(?:command|flag|switch|cli option|command[- ]line option)s?\b", re.I),
      re.compile(r"(?:^|[\s(\"'‘“])--?[A-Za-z][\w-]*|^\s*(?:\$|>>>|%)\s|"
                 r"\b(?:pip3?|pipx|conda|npm|brew|cargo|apt-get)\s+(?:install|add|run)\b|\bpython3? -m\s")),
@@ -306,10 +309,6 @@ def asking(question: str, query: str) -> str:
 def asks_value(question: str) -> bool:
     question = analysed(question)
     return bool(_ASKS_VALUE.search(question)) and not _COMPARES.search(question)
-
-
-# A question that opens asking how to do something asks for a way, whatever it names after.
-_ASKS_MANNER = re.compile(r"^\s*how (?:do|can|should|would) (?:i|you|we|one)\b|^\s*how to\b", re.I)
 
 
 @lru_cache(maxsize=1_024)  # the answerer asks once per candidate sentence

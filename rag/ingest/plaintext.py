@@ -30,10 +30,9 @@ urgency=high") head sections; items and the closing " -- Name <address>  date" a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-from rag.ingest import markdown
+from rag.ingest import configuration, markdown
 from rag.records import Block, Document
 
 # a blank line, or a rule line of dashes, equals signs, tildes, stars or dots (an Info file
@@ -87,49 +86,6 @@ _INFO_MENU_ITEM = re.compile(r"\* [^\n:]+::|\* [^\n:]+:\s+[^\n]*\(line +\d+\)\s*
 # a man page's running header or footer: "TAR(1)     GNU TAR Manual     TAR(1)", "tar 1.34   2021   TAR(1)"
 _MAN_RUNNING_LINE = re.compile(r"[^\n]*\S {3,}[^\n]*\S {3,}[A-Za-z][\w.:-]*\(\d\w*\)[ \t]*")
 _INFO_BLOCK = ("* Menu:", "INFO-DIR-SECTION", "START-INFO-DIR-ENTRY", "Tag Table:", "End Tag Table", "Local Variables:")
-
-
-# A line opening with "#" or ";" (after any indentation): a comment of a configuration file.
-_COMMENT_MARK = re.compile(r"^([ \t]*)([#;]+)", re.MULTILINE)
-COMMENTED_SHARE = 0.5  # of non-blank lines: a file mostly commented out is configuration, not prose
-# Consecutive lines opening with a comment mark at their first column: a comment block that explains
-# settings, however many lines the settings take (sensors3.conf's opening comment, 16 lines among
-# 200 lines of "chip" and "label", read as headings and lost). Markdown written without its suffix
-# hardly stacks three heading lines.
-COMMENT_RUN = 3
-_COMMENT_RUN = re.compile(rf"(?:^[#;][^\n]*(?:\n|$)){{{COMMENT_RUN}}}", re.MULTILINE)
-# "max_connections = 100", YAML's "max_upload_mb: 512", or an INI setting left empty ("failfast =")
-_SETTING = re.compile(r"^[ \t]*(?:(?:[A-Za-z_][\w.-]*[ \t]*=|[a-z_][\w.-]*:)[ \t]*\S|[A-Za-z_][\w.-]*[ \t]*=[ \t]*$)",
-                      re.MULTILINE)
-# A comment line over a setting ("# TCP port of the HTTP API." over "port: 8088", YAML's or TOML's
-# way to explain each setting): `COMMENTED_SETTINGS` of them make a configuration file, however few
-# of its lines are comments. A YAML key opens in lower case, as "Note: ..." under a heading does not.
-_COMMENTED_SETTING = re.compile(r"^[ \t]*[#;][^\n]*\n" + _SETTING.pattern.lstrip("^"), re.MULTILINE)
-COMMENTED_SETTINGS = 2
-
-
-# Suffixes of configuration files: read as such even with few comments or none (a pyproject.toml
-# of "name = value" lines unwrapped into one sentence).
-CONFIGURATION_SUFFIXES = frozenset({".conf", ".cfg", ".ini", ".toml", ".yaml", ".yml", ".properties"})
-
-
-def uncommented(text: str, configuration_file: bool = False) -> str | None:
-    """The text with its comment marks as spaces, one for one, when it is a configuration file
-    (`configuration_file`, as its suffix says), most of its lines are comments, it holds a block of
-    `COMMENT_RUN` comment lines, or comments explain its settings; else None.
-    postgresql.conf.sample had no sentence to quote: every line opened with "#" and read as a
-    heading mark (corpus9)."""
-    if not (configuration_file or _commented(text)):
-        return None
-    return _COMMENT_MARK.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
-
-
-def _commented(text: str) -> bool:
-    """Whether comments make the text a configuration file, whatever its suffix."""
-    lines = [line for line in text.split("\n") if line.strip()]
-    comments = len(_COMMENT_MARK.findall(text))
-    return bool(lines) and (comments >= COMMENTED_SHARE * len(lines) or bool(_COMMENT_RUN.search(text))
-                            or len(_COMMENTED_SETTING.findall(text)) >= COMMENTED_SETTINGS)
 
 
 def is_navigation(paragraph: str) -> bool:
@@ -322,50 +278,17 @@ def _is_numbered_item(paragraph: str, following: str) -> bool:
         and _depth(number.group(0)) == _depth(after.group(0))
 
 
-def _settings(path: tuple[str, ...], written: str, start: int, end: int) -> list[Block]:
-    """A configuration paragraph as blocks: its settings code, one a line (commented out or not),
-    and each run of comment lines between them prose, so a comment wrapped over lines is one
-    sentence ("The SHELL variable specifies the default login shell on your\n# system." was cut at
-    its line's end). `written` is the file as written, its comment marks in place, offset for
-    offset."""
-    blocks: list[Block] = []
-    position = start
-    for line in written[start:end].split("\n"):
-        line_start = written.rfind("\n", 0, position) + 1  # the paragraph may start after a line's "# "
-        commented = written[line_start:position + len(line)].lstrip().startswith(("#", ";"))
-        setting = _SETTING.match(_COMMENT_MARK.sub("", line, count=1))  # "#port = 5432" is one
-        kind = "prose" if commented and not setting else "code"
-        if blocks and blocks[-1].kind == kind:
-            blocks[-1] = Block(path, blocks[-1].start, position + len(line), kind)
-        elif line.strip():
-            blocks.append(Block(path, position, position + len(line), kind))
-        position += len(line) + 1
-    # a run of comments that does not read as prose is a list, one item a line ("%r = remote host")
-    return [b if b.kind == "code" or reads_as_prose(written[b.start:b.end]) else Block(path, b.start, b.end, "code")
-            for b in blocks]
-
-
 # A Debian changelog (changelog.Debian): each entry opens "package (version) distribution;
 # urgency=..." and ends " -- Name <address>  date". Read as plain text, the closing line headed the
 # next entry (the date shown for a release was the one before's), and so did a lone "* item".
 _DEBIAN_ENTRY = re.compile(r"[a-z0-9][a-z0-9.+-]{0,80} \([^()\s]{1,80}\)(?: [\w.-]{1,40}){1,6}; urgency=\w+[^\n]{0,200}")
 
 
-# An INI or TOML section line: "[junit-xml]", "[tool.widget.cache]", "[[tool.mypy.overrides]]"
-_SECTION = re.compile(r"^[ \t]*\[{1,2}([^\[\]\n=]{1,80})\]{1,2}[ \t]*$", re.MULTILINE)
-
-
-def _sections(text: str, start: int, end: int) -> Iterator[tuple[int, int, str]]:
-    """A configuration paragraph in pieces: (start, end, "") for its lines of settings and
-    comments, (start, end, name) for each section line."""
-    position = start
-    for line in _SECTION.finditer(text, start, end):
-        if text[position:line.start()].strip():
-            yield position, line.start(), ""
-        yield line.start(), line.end(), line.group(1).strip()
-        position = line.end()
-    if text[position:end].strip():
-        yield position, end, ""
+def _setting_blocks(path: tuple[str, ...], written: str, start: int, end: int) -> list[Block]:
+    """A configuration paragraph's blocks (`configuration.blocks`); a run of comments that does not read
+    as prose is a list, one item a line ("%r = remote host")."""
+    return [b if b.kind == "code" or reads_as_prose(written[b.start:b.end]) else Block(path, b.start, b.end, "code")
+            for b in configuration.blocks(path, written, start, end)]
 
 
 def _depth(number: str) -> int:
@@ -376,8 +299,8 @@ def document(source: str, text: str) -> Document:
     """A Document whose blocks carry the heading path the text shows; the title is the file name."""
     written = text
     # a configuration file's text, its comment marks as spaces
-    configuration = uncommented(text, Path(source).suffix.lower() in CONFIGURATION_SUFFIXES)
-    text = configuration if configuration is not None else text
+    uncommented = configuration.uncommented(text, Path(source).suffix.lower() in configuration.SUFFIXES)
+    text = uncommented if uncommented is not None else text
     title = Path(source).stem
     path: list[str] = [title]
     blocks: list[Block] = []
@@ -417,13 +340,13 @@ def document(source: str, text: str) -> Document:
             continue
         deep = indent >= usual + CODE_INDENT
         indented_title = deep and reads_as_title(paragraph)
-        if configuration is not None and (_SETTING.search(paragraph) or _SECTION.search(paragraph)):
-            for piece_start, piece_end, section in _sections(text, start, end):
+        if uncommented is not None and configuration.holds_settings(paragraph):
+            for piece_start, piece_end, section in configuration.pieces(text, start, end):
                 if section:  # "[junit-xml]" heads the settings after it, up to the next
                     section_level = section_level or len([p for p in path if p]) + 1
                     path = markdown.heading_path(path, section_level, section)
                 else:
-                    blocks.extend(_settings(tuple(p for p in path if p), written, piece_start, piece_end))
+                    blocks.extend(_setting_blocks(tuple(p for p in path if p), written, piece_start, piece_end))
             alone = None
             continue
         if deep and not indented_title and not reads_as_prose(paragraph):

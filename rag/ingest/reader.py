@@ -1,7 +1,7 @@
 """Reading the corpus folder: which files become `Document`s, and why the others are skipped.
 
 Markdown and plain text keep the file's text (spans map into it; a configuration file's comment
-marks read as spaces, one for one, `plaintext.uncommented`); HTML becomes extracted text
+marks read as spaces, one for one, `configuration.uncommented`); HTML becomes extracted text
 (`rag.ingest.html`), and so does reStructuredText, rendered to HTML first
 (`rag.ingest.restructured`). Any other file is read as plain text when its content is text (a
 README or NEWS without a suffix, Org, AsciiDoc, an XML or .conf configuration sample), and

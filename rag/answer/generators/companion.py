@@ -162,7 +162,7 @@ _SETTING = re.compile(r"[A-Za-z_][\w.-]{0,60}\s*[=:]\s*[^\s(][^(]{0,200}")
 
 
 def _is_code(candidate: Candidate) -> bool:
-    return candidate.features is not None and bool(candidate.features[FEATURES.index("code")])
+    return candidate.features is not None and bool(candidate.features[_AT["code"]])
 
 
 LEANS_BACK_MAX_WORDS = 6
