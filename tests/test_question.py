@@ -161,6 +161,16 @@ def test_an_abbreviated_month_beside_its_day_or_year_is_a_date():
     assert when.stated_in("Use the jan and dec fields for this.") == 0.0  # no day or year beside them
 
 
+def test_a_date_written_in_numbers_is_a_date():
+    """pango's NEWS dates its releases "14-04-2022": "when did pango 1.50.7 come out" was refused
+    as finding no date (corpus26)."""
+    when = wanted_kind("when did pango 1.50.7 come out")
+    assert when.stated_in("Overview of changes in 1.50.7, 14-04-2022") == 1.0
+    assert when.stated_in("Released 04/14/2022.") == when.stated_in("release 1.21.3 (2022-02-26)") == 1.0
+    assert when.stated_in("Overview of changes in 1.50.7") == 0.0
+    assert when.stated_in("Needs glib 2.62.0 or newer") == 0.0  # a version is no date
+
+
 def test_a_how_to_question_is_answered_by_a_command_line_or_an_option():
     how = wanted_kind("how do i make time write its output to a file")
     assert how.stated_in("-o file, --output=file: Write the statistics to file.") == 1.0

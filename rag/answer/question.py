@@ -213,7 +213,9 @@ ANSWER_TYPES = [
                         r"\b(release|publication|launch|ship) date\b|\bdate of (the )?(release|launch)\b", re.I | re.S),
      # an ISO date ("release 1.21.3 (2022-02-26)", as NEWS files date releases) is a full date; a
      # year alone is a weaker form, but not inside an identifier ("CVE-2018-0494")
-     re.compile(rf"\b({_MONTHS}|q[1-4])\b|\b(?:19|20)\d\d-[01]\d-[0-3]\d\b", re.I),
+     # "14-04-2022", "04/14/2022", "2022/04/14": numbers a day, a month and a year (pango's NEWS)
+     re.compile(rf"\b({_MONTHS}|q[1-4])\b|\b(?:19|20)\d\d([-/.])[01]?\d\2[0-3]?\d\b|"
+                r"(?<![\w.])[0-3]?\d([-/.])[0-3]?\d\3(?:19|20)\d\d\b", re.I),
      re.compile(r"(?<![\w-])(19|20)\d\d(?![\w-])")),
     # "which gzip release added --keep?", "introduced in what version", "minimum python version for
     # pillow 12?", "which version did ... first": a changelog states it in the heading above the
