@@ -127,6 +127,10 @@ def test_where_a_thing_is_kept_is_answered_by_a_path_or_a_file_name():
     assert where.stated_in("Data is processed on external servers.") == 0.0
     assert wanted_kind("where does my data actually get processed") is None
     assert wanted_kind("what file formats can pillow open") is None
+    # where a thing is read from or logged to is a path too (corpus24, corpus16)
+    assert wanted_kind("where does appstream read the distro identifier from").name == "path"
+    assert wanted_kind("if i call start_log with no args where does it log to").name == "path"
+    assert wanted_kind("where was pandas first developed") is None
 
 
 def test_a_count_may_be_written_in_words():

@@ -243,7 +243,8 @@ ANSWER_TYPES = [
                         # "what file formats", "which file size": the file is not what is asked for
                         r"(?!\s+(?:formats?|types?|sizes?|systems?|extensions?|permissions?|modes?|descriptors?))|"
                         r"^(?>.*?\bwhere\b).*\b(?:store[sd]?|keeps?|kept|saved?|saves|puts?|stash(?:es)?|look(?:s)?|"
-                        r"writes?|written|lives?|located|installed|cached|defined|end up)\b", re.I | re.S),
+                        r"writes?|written|lives?|located|installed|cached|defined|end up|reads?|fetch(?:es|ed)?|loads?|loaded|logs?|"
+                        r"extract(?:s|ed)?|listed)\b|^(?>.*?\bwhere\b).*\bfrom\W*$", re.I | re.S),
      re.compile(r"(?:^|[\s(\"'`‘“=])(?:~|\.{1,2}|\$\w+)?/[\w.$-]|(?<![\w-])[\w-]+\.[a-z][a-z0-9_]{1,5}\b|"
                 r"(?<![\w.])\.[a-z][\w.-]{2,}")),
     # "how do i make time write to a file", "the command to list the spinners": a command line or
