@@ -182,6 +182,21 @@ def test_a_section_line_heads_the_settings_under_it(tmp_path):
     assert sections["coverage"] == ["defaults to './htmlcov/'", "html-directory ="], sections
 
 
+APPSTREAM_CONF = """\
+# Configuration file for AppStream
+[ubuntu]
+FreeRepos=ubuntu-*-main;ubuntu-*-universe
+ScreenshotUrl=http://screenshots.ubuntu.com
+"""
+
+
+def test_a_setting_keeps_its_stars(tmp_path):
+    """A setting is quoted as written: "ubuntu-*-main;ubuntu-*-universe" read as Markdown lost its
+    stars as emphasis marks, and "which repos count as free for ubuntu" was answered "ubuntu--main"."""
+    _, chunks = chunks_of(tmp_path, "appstream.conf", APPSTREAM_CONF)
+    assert "FreeRepos=ubuntu-*-main;ubuntu-*-universe" in sentences_by_section(chunks)["ubuntu"]
+
+
 DRICONF = """\
 <?xml version="1.0" standalone="yes"?>
 <driconf>

@@ -180,12 +180,15 @@ _BOLD = re.compile(r"(?<!\w)\*\*|\*\*(?!\w)")
 _EMPHASIS = re.compile(r"(?<![\w*])\*(?=[^\s*])(.{1,200}?)(?<=[^\s*])\*(?![\w*])")  # bounded: linear time
 
 
-def plain(text: str) -> str:
+def plain(text: str, code: bool = False) -> str:
     """Markdown emphasis, heading marks, HTML tags and images removed, links as their text, and
-    hard-wrapped lines unwrapped: the words a reader sees."""
+    hard-wrapped lines unwrapped: the words a reader sees. In `code`, stars and backticks are
+    characters, not marks: "FreeRepos=ubuntu-*-main;ubuntu-*-universe" read "ubuntu--main"."""
     lines = [line.lstrip("#").strip() if line.lstrip().startswith("#") else _BULLET.sub("", line)
              for line in text.splitlines()]
-    text = _EMPHASIS.sub(r"\1", _BOLD.sub("", markdown.visible_text("\n".join(lines)))).replace("`", "")
+    text = markdown.visible_text("\n".join(lines))
+    if not code:
+        text = _EMPHASIS.sub(r"\1", _BOLD.sub("", text)).replace("`", "")
     return _WRAP.sub(" ", _SPACES.sub(" ", text)).strip()
 
 
@@ -202,7 +205,8 @@ def readable_sentences(chunk: Chunk) -> tuple[str, ...]:
     """The chunk's sentences as a reader sees them. A table cell is given its column header and
     row label ("Llama 4 (Open-Weights), Cost: Roughly $0.80 ..."), since alone it says little."""
     if chunk.kind != "table":
-        return tuple(plain(s) for s in chunk.sentence_texts())  # code lines too: "$ pip install x" reads the same
+        # code lines too: "$ pip install x" reads the same
+        return tuple(plain(s, code=chunk.kind == "code") for s in chunk.sentence_texts())
     return tuple(text for _, text in _table_cells(chunk))
 
 
