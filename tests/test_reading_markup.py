@@ -95,6 +95,28 @@ def test_restructured_text_that_docutils_cannot_render_is_still_read(tmp_path, m
     assert any("still counts" in c.text for c in chunks)  # read as plain text, not skipped
 
 
+STS_OPTIONS = """\
+AWS STS
+=======
+
+By default, this configuration option is set to ``legacy``. Valid values are:
+
+* ``regional``
+   Uses the STS endpoint that corresponds to the configured region.
+
+* ``legacy``
+   Uses the global STS endpoint.
+"""
+
+
+def test_a_bullet_that_defines_a_term_reads_as_one_item(tmp_path):
+    """A reStructuredText bullet holding a definition ("* ``regional``" over its text) is the item
+    "regional: Uses ...", not "- - regional: Uses ...", which answers showed (awscli's config docs)."""
+    _, chunks = chunks_of(tmp_path, "config-vars.rst", STS_OPTIONS)
+    text = "\n".join(c.text for c in chunks)
+    assert "- regional: Uses the STS endpoint" in text and "- - " not in text, text
+
+
 MANUAL_PAGE = """\
 <html><body>
 <div class="header"><p>Next: <a href="#a">Examples</a>, Previous: <a href="#b">Intro</a>,

@@ -53,8 +53,9 @@ from rag.records import Chunk
 # file's comments between its settings are prose, and a .toml, .ini, .yaml... file is one however few;
 # 48: a configuration file's "[section]" lines head the settings under them, and "failfast =" is a setting;
 # 49: (a reading measured and not kept); 50: a Debian changelog's entry lines alone head sections,
-# and its signature lines end their own entry; 51: a code line keeps its stars and backticks
-CHUNKER_VERSION = 51
+# and its signature lines end their own entry; 51: a code line keeps its stars and backticks;
+# 52: an HTML list item that opens with a definition list is one item, not "- - term: ..."
+CHUNKER_VERSION = 52
 
 
 @dataclass

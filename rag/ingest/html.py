@@ -105,7 +105,9 @@ class _Writer:
         for number, item in enumerate(tag.find_all("li", recursive=False), start=1):
             nested = [sub.extract() for sub in item.find_all(LISTS) if sub.find_parent("li") is item]
             marker = f"{number}." if tag.name == "ol" else "-"
-            text = _words(_Writer.text_of(item))
+            # an item that opens with a definition ("* ``regional``" over its text in
+            # reStructuredText) takes the definition's item as its own, not "- - regional: ..."
+            text = _words(_Writer.text_of(item)).removeprefix("- ")
             if text:
                 lines.append(f"{'   ' * depth}{marker} {text}")
             lines.extend(self._list(sub, depth + 1) for sub in nested)
