@@ -117,6 +117,15 @@ def test_a_bullet_that_defines_a_term_reads_as_one_item(tmp_path):
     assert "- regional: Uses the STS endpoint" in text and "- - " not in text, text
 
 
+def test_a_terms_classifier_is_set_apart_from_the_term(tmp_path):
+    """numpydoc-style parameters ("iterable  : iterable, optional") read "iterableiterable,
+    optional" in tqdm's README: docutils leaves the separator to its style sheet."""
+    _, chunks = chunks_of(tmp_path, "tool.rst", "Parameters\n----------\n\niterable  : iterable, optional\n"
+                                                "    Iterable to decorate with a progress bar.\n")
+    text = "\n".join(c.text for c in chunks)
+    assert "iterable (iterable, optional): Iterable to decorate" in text, text
+
+
 MANUAL_PAGE = """\
 <html><body>
 <div class="header"><p>Next: <a href="#a">Examples</a>, Previous: <a href="#b">Intro</a>,

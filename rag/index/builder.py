@@ -54,8 +54,9 @@ from rag.records import Chunk
 # 48: a configuration file's "[section]" lines head the settings under them, and "failfast =" is a setting;
 # 49: (a reading measured and not kept); 50: a Debian changelog's entry lines alone head sections,
 # and its signature lines end their own entry; 51: a code line keeps its stars and backticks;
-# 52: an HTML list item that opens with a definition list is one item, not "- - term: ..."
-CHUNKER_VERSION = 52
+# 52: an HTML list item that opens with a definition list is one item, not "- - term: ..."; 53: a
+# reStructuredText term's classifier is set apart: "iterable (iterable, optional)"
+CHUNKER_VERSION = 53
 
 
 @dataclass

@@ -9,6 +9,7 @@ as plain text rather than skipped.
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from rag.ingest import html, plaintext
@@ -24,11 +25,17 @@ SETTINGS = {
 }
 
 
+# docutils' HTML5 writer leaves a term's classifier ("iterable : iterable, optional") to its style
+# sheet to set apart, so the text read "iterableiterable, optional" (tqdm's parameters)
+_CLASSIFIER = re.compile(r'<span class="classifier">([^<]*)</span>')
+
+
 def to_html(text: str) -> str:
     from docutils.core import publish_parts
 
     parts = publish_parts(source=text, writer="html5", settings_overrides=SETTINGS)
-    return f"<html><head><title>{escape(parts['title'])}</title></head><body>{parts['html_body']}</body></html>"
+    body = _CLASSIFIER.sub(r" (\1)", parts["html_body"])
+    return f"<html><head><title>{escape(parts['title'])}</title></head><body>{body}</body></html>"
 
 
 def document(source: str, text: str) -> Document:
