@@ -202,6 +202,18 @@ def test_a_dotted_name_is_not_cut_into_sentences(tmp_path):
     assert "Custom functions in jmespath.py are experimental." in sentences, sentences
 
 
+def test_a_macros_bang_ends_no_sentence(tmp_path):
+    """The Rust Reference's "it controls the behavior of the standard library's debug_assert!
+    macro." was cut before "macro.", which an answer then showed as a sentence of its own."""
+    text = ("debug_assertions\n\nEnabled by default when compiling without optimizations. For example, it "
+            "controls the behavior of the standard library's debug_assert! macro. Use it well!\n")
+    _, chunks = chunks_of(tmp_path, "conditional-compilation.txt", text)
+    sentences = [s for section in sentences_by_section(chunks).values() for s in section]
+    assert "For example, it controls the behavior of the standard library's debug_assert! macro." in sentences, \
+        sentences
+    assert "Use it well!" in sentences, sentences
+
+
 def test_a_one_line_item_that_heads_nothing_is_text(tmp_path):
     """A numbered one-line item followed by its sibling (bash COMPAT's "25. The arithmetic
     exponentiation operator is right-associative as of bash-3.1.") read as a heading that the next

@@ -55,8 +55,9 @@ from rag.records import Chunk
 # 49: (a reading measured and not kept); 50: a Debian changelog's entry lines alone head sections,
 # and its signature lines end their own entry; 51: a code line keeps its stars and backticks;
 # 52: an HTML list item that opens with a definition list is one item, not "- - term: ..."; 53: a
-# reStructuredText term's classifier is set apart: "iterable (iterable, optional)"
-CHUNKER_VERSION = 53
+# reStructuredText term's classifier is set apart: "iterable (iterable, optional)"; 54: a word's "!"
+# with lower case after it ends no sentence ("debug_assert! macro")
+CHUNKER_VERSION = 54
 
 
 @dataclass

@@ -36,6 +36,9 @@ SEGMENTER_WINDOW = 10_000
 # A full stop with a letter or digit right after it is inside a dotted name, not a sentence's end:
 # "replaced by org.apache.commons.cli.Option.builder()" was cut at each "cli." (corpus19).
 _INSIDE_NAME = re.compile(r"\.[A-Za-z0-9]")
+# A "!" closing a word, with lower case after it, ends a name, not a sentence: Rust's macros
+# ("the standard library's debug_assert! macro" was cut before "macro.", corpus26).
+_MACRO_BANG = re.compile(r"(?<=\w)![ \t]+[a-z]")
 
 
 def split(text: str, offset: int = 0) -> list[tuple[int, int]]:
@@ -61,6 +64,9 @@ def _split_window(text: str, offset: int) -> list[tuple[int, int]]:
             continue  # "3." opening a numbered section is not a sentence
         if _INSIDE_NAME.match(text, end - 1):
             continue  # sentencex ends a sentence at "java.util." in "java.util.List": no space, no end
+        piece = text[start:end].rstrip()
+        if piece.endswith("!") and _MACRO_BANG.match(text, start + len(piece) - 1):
+            continue  # "debug_assert! macro": a name's "!"
         spans.append((start, end))
         start = end
     if start < len(text):
