@@ -163,3 +163,14 @@ def test_an_option_with_its_text_on_one_line_is_no_heading(tmp_path):
     _, chunks = chunks_of(tmp_path, "tool.1.txt", OPTIONS_PAGE)
     assert not any("--help" in c.section for c in chunks), [c.section for c in chunks]
     assert {c.section.split(" › ")[0] for c in chunks} == {"NAME", "OPTIONS", "ENVIRONMENT VARIABLES"}
+
+
+def test_an_option_on_one_line_heads_its_own_text(tmp_path):
+    """"-d     Do not update the cross-reference." stood under "-c" above it, whose text wraps, and
+    citations labelled what -d does "OPTIONS › -c" (cscope)."""
+    page = OPTIONS_PAGE.replace("       -d ", "       -c     Use only ASCII characters in the cross-reference file,\n"
+                                          "              that is, do not compress the data.\n\n       -d ")
+    _, chunks = chunks_of(tmp_path, "tool.1.txt", page)
+    sections = sentences_by_section(chunks)
+    assert sections["OPTIONS › -d"] == ["-d Do not update the cross-reference."], sections
+    assert sections["OPTIONS › -h"] == ["-h View the long usage help display."], sections

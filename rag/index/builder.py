@@ -56,8 +56,9 @@ from rag.records import Chunk
 # and its signature lines end their own entry; 51: a code line keeps its stars and backticks;
 # 52: an HTML list item that opens with a definition list is one item, not "- - term: ..."; 53: a
 # reStructuredText term's classifier is set apart: "iterable (iterable, optional)"; 54: a word's "!"
-# with lower case after it ends no sentence ("debug_assert! macro")
-CHUNKER_VERSION = 54
+# with lower case after it ends no sentence ("debug_assert! macro"); 55: a one-line option over its
+# text on the line ("-d     Do not update ...") heads its text, as a wrapped one does
+CHUNKER_VERSION = 55
 
 
 @dataclass

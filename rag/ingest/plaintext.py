@@ -160,8 +160,11 @@ def hanging_term(paragraph: str, indent: int) -> tuple[int, str, int] | None:
     The term stays in the body's text, so its sentence names what it describes; a section name
     does not."""
     lines = paragraph.split("\n")
-    if len(lines) < 2 or _NUMBER.match(paragraph) or _BULLET.match(paragraph) or _LETTERED.match(paragraph):
+    if _NUMBER.match(paragraph) or _BULLET.match(paragraph) or _LETTERED.match(paragraph):
         return None
+    if len(lines) == 1:  # "-d     Do not update the cross-reference.": an option over its one line
+        inline = _INLINE_TERM.match(paragraph)  # stood under "-c" above it (cscope's man page)
+        return (0, inline.group(1), 0) if inline and _OPTION.match(inline.group(1)) else None
     depths = [len(line.expandtabs()) - len(line.expandtabs().lstrip()) for line in lines[1:]]
     inline = _INLINE_TERM.match(lines[0])
     if inline and depths[0] == indent + inline.start(2) and min(depths) >= depths[0]:
