@@ -289,3 +289,13 @@ def test_a_version_asked_for_must_be_stated_in_the_answer_shown():
     assert unstated("what windows version is needed", ["Use Windows 10 version 1903 or later."]) == ""
     # a question asking no version, or naming one ("the 20B version of gpt-oss"), needs none
     assert unstated("What hardware is the 20B version of gpt-oss optimized for?", ["Laptops."]) == ""
+
+
+def test_a_typo_of_a_word_the_passage_holds_is_that_word():
+    """"which pytroch version is the repo tested against" was refused as saying nothing about
+    pytroch, beside "tested with PyTorch 2.6.0" (corpus15). A word the corpus uses is no typo."""
+    hits = [_hit("The repository is tested with PyTorch 2.6.0 on Linux.")]
+    vocabulary = set(lexical.terms("The repository is tested with PyTorch 2.6.0 on Linux."))
+    assert unsupported("which pytroch version is the repo tested against", hits, vocabulary) == ""
+    assert unsupported("which tensorflow version is the repo tested against", hits, vocabulary) \
+        == "say nothing about tensorflow"

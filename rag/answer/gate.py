@@ -162,6 +162,7 @@ def unsupported(question: str, hits: Sequence[Hit], vocabulary: Collection[str] 
         modifiers = lexical.word_groups(" ".join(a.phrase.split()[:-1]))
         units = [(text, terms) for text, terms in units
                  if a.held_in(terms) or (stated_kind is not None and stated_kind.stated_in(text) == 1.0)
+                 or a.mistyped_in(text, vocabulary)
                  or (modifiers and all(m & terms for m in modifiers))]
         if not units:
             return f"say nothing about {a.phrase}" + _beside(given)

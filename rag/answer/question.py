@@ -156,6 +156,31 @@ class Asked:
         short = [w for w in self.word if len(w) <= ABBREVIATION_MAX_CHARS]
         return any(t.startswith(w) and len(t) > len(w) + 1 for t in terms for w in short)
 
+    def mistyped_in(self, text: str, vocabulary: Collection[str]) -> bool:
+        """The word, which the corpus never uses, is a typo of a word of `text`, one letter off
+        ("pytroch" for "PyTorch": "which pytroch version is the repo tested against" was refused
+        as saying nothing about pytroch, corpus15). Short words are one letter off too many others."""
+        typed = self.phrase.split()[-1].lower()
+        if len(typed) < TYPO_MIN_CHARS or any(t in vocabulary for t in self.word):
+            return False
+        return any(_one_letter_off(typed, word) for word in set(_LETTERS.findall(text.lower())))
+
+
+TYPO_MIN_CHARS = 5
+_LETTERS = re.compile(r"[a-z]{4,}")
+
+
+def _one_letter_off(typed: str, word: str) -> bool:
+    """One letter added, dropped or changed, or two neighbours swapped."""
+    if typed == word or abs(len(typed) - len(word)) > 1:
+        return False
+    if len(typed) == len(word):
+        diff = [i for i, (a, b) in enumerate(zip(typed, word)) if a != b]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and typed[diff[0]] == word[diff[1]] and typed[diff[1]] == word[diff[0]])
+    shorter, longer = sorted((typed, word), key=len)
+    return any(longer[:i] + longer[i + 1:] == shorter for i in range(len(longer)))
+
 
 def asked_about(question: str) -> list[Asked]:
     """Each thing the question's form shows it asks about, form words aside. A phrase that runs
