@@ -126,6 +126,15 @@ def test_a_terms_classifier_is_set_apart_from_the_term(tmp_path):
     assert "iterable (iterable, optional): Iterable to decorate" in text, text
 
 
+def test_a_line_of_code_is_quoted_as_written(tmp_path):
+    """zlib's example "#define CHUNK 16384" was quoted "define CHUNK 16384": the "#" read as a
+    heading mark. In code it is a character, as a comment's "#" is."""
+    text = "# Usage\n\nThe buffer size:\n\n```c\n#define CHUNK 16384\n# not a heading\n```\n"
+    _, chunks = chunks_of(tmp_path, "zlib-usage.md", text)
+    sentences = [s for section in sentences_by_section(chunks).values() for s in section]
+    assert "#define CHUNK 16384" in sentences and "# not a heading" in sentences, sentences
+
+
 MANUAL_PAGE = """\
 <html><body>
 <div class="header"><p>Next: <a href="#a">Examples</a>, Previous: <a href="#b">Intro</a>,

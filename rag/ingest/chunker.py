@@ -182,10 +182,11 @@ _EMPHASIS = re.compile(r"(?<![\w*])\*(?=[^\s*])(.{1,200}?)(?<=[^\s*])\*(?![\w*])
 
 def plain(text: str, code: bool = False) -> str:
     """Markdown emphasis, heading marks, HTML tags and images removed, links as their text, and
-    hard-wrapped lines unwrapped: the words a reader sees. In `code`, stars and backticks are
-    characters, not marks: "FreeRepos=ubuntu-*-main;ubuntu-*-universe" read "ubuntu--main"."""
-    lines = [line.lstrip("#").strip() if line.lstrip().startswith("#") else _BULLET.sub("", line)
-             for line in text.splitlines()]
+    hard-wrapped lines unwrapped: the words a reader sees. In `code`, stars, backticks and "#" are
+    characters, not marks: "FreeRepos=ubuntu-*-main;ubuntu-*-universe" read "ubuntu--main", and a
+    comment line ("# And finally save it somewhere") is shown as one."""
+    lines = text.splitlines() if code else [line.lstrip("#").strip() if line.lstrip().startswith("#")
+                                            else _BULLET.sub("", line) for line in text.splitlines()]
     text = markdown.visible_text("\n".join(lines))
     if not code:
         text = _EMPHASIS.sub(r"\1", _BOLD.sub("", text)).replace("`", "")
@@ -206,7 +207,8 @@ def readable_sentences(chunk: Chunk) -> tuple[str, ...]:
     row label ("Llama 4 (Open-Weights), Cost: Roughly $0.80 ..."), since alone it says little."""
     if chunk.kind != "table":
         # code lines too: "$ pip install x" reads the same
-        return tuple(plain(s, code=chunk.kind == "code") for s in chunk.sentence_texts())
+        code = code_sentences(chunk)
+        return tuple(plain(s, code=i in code) for i, s in enumerate(chunk.sentence_texts()))
     return tuple(text for _, text in _table_cells(chunk))
 
 
