@@ -108,6 +108,19 @@ def test_a_comment_shown_brings_the_setting_it_explains(companions_by_score):
     assert "client.create" not in extractive.compose(request, ranked, companion.choose(ranked, request))
 
 
+def test_a_comment_in_code_brings_the_line_it_is_about(companions_by_score):
+    """tokenizers' README ends its example "# And finally save it somewhere" over
+    "tokenizer.save(...)": the comment alone does not say how to save."""
+    ranked = [_code("# And finally save it somewhere", 0, 4, 0.9),
+              _candidate("Other text.", 1, 0, 0.5),
+              _code('tokenizer.save("data/tokenizer-wiki.json")', 0, 5, 0.1)]
+    passages = tuple(Passage(label, Hit(Chunk(label, "README.md", "S", "text", 0, 4), 1.0)) for label in "AB")
+    request = Request("how do i save my trained tokenizer", "how do i save my trained tokenizer", passages, (),
+                      None, {}, threading.Event())
+    answer = extractive.compose(request, ranked, companion.choose(ranked, request))
+    assert '# And finally save it somewhere [A] tokenizer.save("data/tokenizer-wiki.json") [A]' in answer
+
+
 def test_a_date_only_the_second_companion_states_does_not_answer_a_when_question():
     """The refusal check reads the best sentence and its likeliest companion: a date in the
     context shown after them is no answer to "when did it first come out"."""

@@ -125,7 +125,8 @@ def introduced(chosen: list[Candidate], ranked: list[Candidate]) -> list[Candida
     for c in chosen:
         follower = by_place.get((c.rank, c.index + 1))
         leads = c.text.rstrip().endswith(":") or (
-            bool(_PROMPT.match(c.text)) and follower is not None and not _PROMPT.match(follower.text))
+            bool(_PROMPT.match(c.text)) and follower is not None and not _PROMPT.match(follower.text)) or (
+            _comments_on(c, follower))
         if leads and follower and (follower.rank, follower.index) not in shown_at:
             added.append(follower)
             shown_at.add((follower.rank, follower.index))
@@ -138,6 +139,17 @@ def introduced(chosen: list[Candidate], ranked: list[Candidate]) -> list[Candida
             added.append(explained)
             shown_at.add((explained.rank, explained.index))
     return added
+
+
+# A comment line of code ("# And finally save it somewhere", "// open the file"), which says what
+# the line after it does
+_COMMENT = re.compile(r"^\s*(#|//|--\s|;)")
+
+
+def _comments_on(shown: Candidate, follower: Candidate | None) -> bool:
+    """The shown line is a comment in code, and the line after it is the code it is about."""
+    return follower is not None and _is_code(shown) and _is_code(follower) \
+        and bool(_COMMENT.match(shown.text)) and not _COMMENT.match(follower.text)
 
 
 EXPLAINED_WITHIN = 3  # sentences of prose between a comment's sentence and the setting it explains
