@@ -134,6 +134,26 @@ def test_a_date_only_the_second_companion_states_does_not_answer_a_when_question
     assert extractive.lacking(request, [chosen[0], chosen[2]]) == ""
 
 
+def test_a_runner_up_that_states_the_fact_asked_for_answers(companions_by_score, monkeypatch):
+    """"at what volume does open source start to win" was refused as stating no token volume
+    while "But once you hit the 10-million-token mark, ..." ranked third; a bare year ranked
+    third is still no date (the near-miss above)."""
+    passages = tuple(Passage(label, Hit(Chunk(label, "article.md", "S", "text", 0, 4), 1.0)) for label in "AB")
+    ranked = [_candidate("Switching high-volume tasks to open models can reduce token costs.", 0, 3, 0.73),
+              _candidate("Open source is 7.3x more cost-effective.", 0, 2, 0.66),
+              _candidate("But once you hit the 10-million-token mark, the scale tips in favor of open source.", 1, 3,
+                         0.65)]
+    monkeypatch.setattr(extractive, "candidates", lambda request: ranked)
+
+    def answer(question: str) -> str:
+        request = Request(question, question, passages, (), None, {}, threading.Event())
+        return "".join(getattr(piece, "text", "") for piece in extractive.ExtractiveGenerator().stream(request))
+
+    assert "But once you hit the 10-million-token mark" in answer("at what volume does open source start to win")
+    ranked[2] = _candidate("The 2025 release of gpt-oss allows local hosting.", 1, 0, 0.65)
+    assert answer("when did chatgpt first come out") == ""  # declined
+
+
 def test_a_sentence_quoted_twice_is_shown_once(companions_by_score):
     """A NEWS file states a change in its release's notes and again in a summary: the answer showed
     "rsvg-convert's default DPI is now 96" twice, and its last slot said nothing new. A companion
