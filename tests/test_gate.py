@@ -36,6 +36,19 @@ def test_names_the_corpus_lacks_are_found():
 
 
 
+def test_an_identifier_the_corpus_never_writes_is_unknown():
+    """"what's the default max_map_len on msgpack's Unpacker" was answered with another limit: the
+    corpus documents no max_map_len. One it writes, with "-" for "_" too, is known."""
+    written = lexical.identifiers(["max_buffer_size (int) - Limits size of data.", "Use force-warn here."])
+    vocabulary = {"max", "map", "len", "buffer", "size", "msgpack", "unpack", "force", "warn"}
+    assert unknown_names("what's the default max_map_len on msgpack's Unpacker", vocabulary,
+                         identifiers=written) == ["max_map_len"]
+    assert unknown_names("whats the default max_buffer_size when unpacking", vocabulary, identifiers=written) == []
+    assert unknown_names("can i put force_warn in an attribute", vocabulary, identifiers=written) == []
+    # without the corpus's identifiers (a caller that has none), no identifier is judged
+    assert unknown_names("what's the default max_map_len", vocabulary) == []
+
+
 def test_an_acronym_the_passages_spell_out_is_known():
     """"RTD" is the "Read the Docs" a passage writes out: a question using it was refused as
     naming something the knowledge base never mentions. Written out in lower case, or with other
@@ -299,3 +312,11 @@ def test_a_typo_of_a_word_the_passage_holds_is_that_word():
     assert unsupported("which pytroch version is the repo tested against", hits, vocabulary) == ""
     assert unsupported("which tensorflow version is the repo tested against", hits, vocabulary) \
         == "say nothing about tensorflow"
+
+
+def test_the_pipeline_refuses_an_identifier_its_corpus_never_writes(tmp_path):
+    from tests.reading import ask_one_file
+
+    text = "# Unpacker\n\nmax_buffer_size (int) - Limits size of data waiting unpacked. Default is 100 MiB.\n"
+    answer = ask_one_file(tmp_path, "msgpack-README.md", text, "what's the default max_map_len on the Unpacker")
+    assert answer.refused and "never mentions max_map_len" in answer.text, answer.text

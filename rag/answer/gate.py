@@ -73,15 +73,23 @@ def score(hits: Sequence[Hit]) -> float:
 _RELEASE = re.compile(r"(?<![\w.])\d+\.\d+\.\d+(?![\w.]|\.\d)")
 
 
-def unknown_names(question: str, vocabulary: Collection[str], found: Sequence[str] = ()) -> list[str]:
-    """Names and release numbers in the question that no indexed passage contains ("GPT-6" is
-    not "GPT", "1.47.1" is not "1.47.0"). An acronym the passages `found` spell out in capitalised
-    words ("RTD": "Read the Docs") is known."""
+def unknown_names(question: str, vocabulary: Collection[str], found: Sequence[str] = (),
+                  identifiers: Collection[str] | None = None) -> list[str]:
+    """Names, release numbers and identifiers in the question that no indexed passage contains
+    ("GPT-6" is not "GPT", "1.47.1" is not "1.47.0"). An acronym the passages `found` spell out in
+    capitalised words ("RTD": "Read the Docs") is known."""
     unknown = [name.text for name in names(question)
                if not name.mentioned_in(vocabulary) and not any(spells_out(text, name.text) for text in found)]
     releases = _RELEASE.findall(question[:MAX_ANALYSED_CHARS])
     # a release a heading writes "v4.26.0" is the release "4.26.0" (jsonschema's changelog)
-    return unknown + [number for number in releases if number not in vocabulary and f"v{number}" not in vocabulary]
+    # an identifier the corpus never writes ("what's the default max_map_len on msgpack's Unpacker",
+    # "max number of transition times a tzfile can hold? like TZ_MAX_TIMES") is a setting or constant
+    # it does not document; `identifiers`: the corpus's (`lexical.identifiers`), None to skip this
+    unwritten = [] if identifiers is None else [
+        i for i in lexical.identifiers_in(question[:MAX_ANALYSED_CHARS])
+        if lexical.identifier_key(i) not in identifiers and i not in unknown]
+    return unknown + [number for number in releases if number not in vocabulary and f"v{number}" not in vocabulary] \
+        + unwritten
 
 
 _ACRONYM = re.compile(r"[A-Z]{2,6}")
@@ -237,7 +245,8 @@ def _beside(given: list[Name]) -> str:
 
 
 def judge(question: str, hits: Sequence[Hit], vocabulary: Collection[str], threshold: float,
-          query: str = "", relevance_only: bool = False, proper: Collection[str] = frozenset()) -> Verdict:
+          query: str = "", relevance_only: bool = False, proper: Collection[str] = frozenset(),
+          identifiers: Collection[str] | None = None) -> Verdict:
     """`query` is the question condensed with the conversation (`unsupported` reads both).
     `relevance_only`: refuse only the clearly off-topic (a name the corpus never mentions, or no
     passage relevant enough), for a generator that judges for itself whether the passages hold
@@ -245,9 +254,10 @@ def judge(question: str, hits: Sequence[Hit], vocabulary: Collection[str], thres
     if not hits:
         return Verdict(False, "the index holds no passages", 0.0)
     best = score(hits)
-    missing = unknown_names(question, vocabulary)
+    missing = unknown_names(question, vocabulary, identifiers=identifiers)
     if missing:  # only then read the top passages for an acronym they spell out ("RTD")
-        missing = unknown_names(question, vocabulary, [search_text(h.chunk) for h in hits[:PASSAGES_JUDGED]])
+        missing = unknown_names(question, vocabulary, [search_text(h.chunk) for h in hits[:PASSAGES_JUDGED]],
+                                identifiers)
     if missing:
         return Verdict(False, f"the knowledge base never mentions {', '.join(missing)}", best)
     if best < threshold:

@@ -128,7 +128,8 @@ class Assistant:
         query, query_vector, hits, question_vector = self.retrieve(question, history, k, timings)
         yield Retrieved(query, hits)
         verdict = judge(question, hits, index.vocab, self.gate_threshold, query,
-                        relevance_only=self.generator.judges_support, proper=index.proper)
+                        relevance_only=self.generator.judges_support, proper=index.proper,
+                        identifiers=index.identifiers)
         if not verdict.answer:
             yield from self._refusal(question, query, verdict.reason, hits, timings, started)
             return

@@ -140,3 +140,28 @@ def proper_words(texts: Iterable[str]) -> frozenset[str]:
             elif _INSIDE_SENTENCE.search(text[max(0, match.start() - 2):match.start()]):
                 inside.add(key)
     return frozenset(w for w, n in uses.items() if n >= 2 and w in inside and w not in lower)
+
+
+# --- identifiers a corpus writes -------------------------------------------------------------------
+
+# Words joined by "_" or "-" ("sts_regional_endpoints", "TZ_MAX_TIMES", "force-warn"); one with an
+# underscore is an identifier (a setting, a function, a constant), which a passage names whole or
+# not at all. The parts are matched possessively: a hostile run of "a_b-a_b..." costs linear time.
+_JOINED = re.compile(r"(?<![\w.-])[A-Za-z][A-Za-z0-9]*+(?:[_-][A-Za-z0-9]++)++(?![\w-])")
+_JOINED_ANYWHERE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]++(?:[_-][A-Za-z0-9]++)++")
+
+
+def identifiers_in(text: str) -> list[str]:
+    """The identifiers a text writes with underscores, as written."""
+    return [m.group() for m in _JOINED.finditer(text) if "_" in m.group()]
+
+
+def identifier_key(identifier: str) -> str:
+    """"force-warn" and "force_warn", "TZ_MAX_TIMES" and "tz_max_times" are one identifier."""
+    return identifier.lower().replace("-", "_")
+
+
+def identifiers(texts: Iterable[str]) -> frozenset[str]:
+    """The words a corpus writes joined by "_" or "-", as `identifier_key` reads them: a question
+    may type "force_warn" for the "force-warn" a passage writes."""
+    return frozenset(identifier_key(m.group()) for text in texts for m in _JOINED_ANYWHERE.finditer(text))

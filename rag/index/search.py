@@ -120,6 +120,7 @@ class Index:
         self.vocab = set(self.bm25.vocab_dict) if self.bm25 is not None else set()
         self.terms = [set(chunk_terms(c)) for c in self.chunks]
         self.proper = lexical.proper_words(c.text for c in self.chunks)  # lower-case names in questions
+        self.identifiers = lexical.identifiers(f"{c.section}\n{c.text}" for c in self.chunks)
         self.releases = [releases_in(c.section) for c in self.chunks]
 
     @property
