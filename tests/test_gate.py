@@ -45,6 +45,11 @@ def test_an_identifier_the_corpus_never_writes_is_unknown():
                          identifiers=written) == ["max_map_len"]
     assert unknown_names("whats the default max_buffer_size when unpacking", vocabulary, identifiers=written) == []
     assert unknown_names("can i put force_warn in an attribute", vocabulary, identifiers=written) == []
+    # a protocol's version after a slash is named whole: "HTTP/2" is not the "HTTP/1.1" a passage writes
+    # ("does LWP::UserAgent support HTTP/2 connections?", corpus26)
+    http = lexical.identifiers(["LWP speaks HTTP/1.1 only."])
+    assert unknown_names("does LWP support HTTP/2 connections?", {"lwp", "http"}, identifiers=http) == ["HTTP/2"]
+    assert unknown_names("does LWP support HTTP/1.1?", {"lwp", "http"}, identifiers=http) == []
     # without the corpus's identifiers (a caller that has none), no identifier is judged
     assert unknown_names("what's the default max_map_len", vocabulary) == []
 

@@ -144,16 +144,18 @@ def proper_words(texts: Iterable[str]) -> frozenset[str]:
 
 # --- identifiers a corpus writes -------------------------------------------------------------------
 
-# Words joined by "_" or "-" ("sts_regional_endpoints", "TZ_MAX_TIMES", "force-warn"); one with an
-# underscore is an identifier (a setting, a function, a constant), which a passage names whole or
-# not at all. The parts are matched possessively: a hostile run of "a_b-a_b..." costs linear time.
-_JOINED = re.compile(r"(?<![\w.-])[A-Za-z][A-Za-z0-9]*+(?:[_-][A-Za-z0-9]++)++(?![\w-])")
-_JOINED_ANYWHERE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]++(?:[_-][A-Za-z0-9]++)++")
+# Words joined by "_", "-" or "/" ("sts_regional_endpoints", "TZ_MAX_TIMES", "force-warn", "HTTP/2").
+# One with an underscore is an identifier (a setting, a function, a constant), and a name with a
+# version after a slash is a protocol's version: a passage names either whole or not at all. The
+# parts are matched possessively: a hostile run of "a_b-a_b..." costs linear time.
+_JOINED = re.compile(r"(?<![\w./-])[A-Za-z][A-Za-z0-9]*+(?:[_/-][A-Za-z0-9]++)++(?![\w/-])")
+_JOINED_ANYWHERE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]++(?:[_/-][A-Za-z0-9]++)++")
+_NAMES_WHOLE = re.compile(r"_|/\d")
 
 
 def identifiers_in(text: str) -> list[str]:
-    """The identifiers a text writes with underscores, as written."""
-    return [m.group() for m in _JOINED.finditer(text) if "_" in m.group()]
+    """The identifiers and versioned protocols ("HTTP/2") a text writes, as written."""
+    return [m.group() for m in _JOINED.finditer(text) if _NAMES_WHOLE.search(m.group())]
 
 
 def identifier_key(identifier: str) -> str:
@@ -162,6 +164,6 @@ def identifier_key(identifier: str) -> str:
 
 
 def identifiers(texts: Iterable[str]) -> frozenset[str]:
-    """The words a corpus writes joined by "_" or "-", as `identifier_key` reads them: a question
-    may type "force_warn" for the "force-warn" a passage writes."""
+    """The words a corpus writes joined by "_", "-" or "/", as `identifier_key` reads them: a
+    question may type "force_warn" for the "force-warn" a passage writes."""
     return frozenset(identifier_key(m.group()) for text in texts for m in _JOINED_ANYWHERE.finditer(text))
