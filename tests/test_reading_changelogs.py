@@ -222,3 +222,24 @@ def test_a_debian_changelog_entry_holds_its_own_signature_and_items(tmp_path):
     assert any("Tue, 02 Mar 2021" in s for s in entry), entry
     newest = sections["gzip (1.12-1) sid; urgency=high"]
     assert any("Sat, 09 Apr 2022" in s for s in newest) and not any("2021" in s for s in newest), newest
+
+
+def test_a_gnu_news_item_states_a_fact_without_a_full_stop(tmp_path):
+    """wget's NEWS lists a release's changes as "** Fix ..." items with no full stop: read as
+    headline fragments, none was quoted, and "release date of wget 1.21.3?" was refused as
+    stating no date. An item is a fact, quoted under the heading that dates it, and the heading
+    leads only the first sentence shown under it."""
+    from rag.ingest.chunker import list_item_sentences
+
+    news = ("* Noteworthy changes in release 1.21.3 (2022-02-26)\n\n"
+            "** Fix computation of total bytes downloaded during FTP transfers\n\n"
+            "** Add option to select TLS 1.3 on the command line\n\n"
+            "* Noteworthy changes in release 1.21.2 (2021-09-07)\n\n"
+            "** Do not follow redirects to pages outside the given domain\n")
+    _, chunks = chunks_of(tmp_path, "wget-NEWS.txt", news)
+    first = next(c for c in chunks if "1.21.3" in c.section)
+    assert list_item_sentences(first) == frozenset(range(len(first.sentences))), first.text
+    (tmp_path / "ask").mkdir()
+    answer = ask_one_file(tmp_path / "ask", "wget-NEWS.txt", news, "release date of wget 1.21.3?")
+    assert not answer.refused and "2022-02-26" in answer.text, answer.text
+    assert answer.text.count("Noteworthy changes in release 1.21.3") == 1, answer.text

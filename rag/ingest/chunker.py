@@ -213,14 +213,19 @@ def readable_sentences(chunk: Chunk) -> tuple[str, ...]:
 
 
 _ITEM_MARK = re.compile(r"[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+")
+# a GNU NEWS file's items under its outline ("** Fix computation of total bytes ..."): the sentence
+# opens with its marks, which Markdown does not read as a list
+_OUTLINE_ITEM = re.compile(r"[ \t]*\*{2,3}[ \t]")
 
 
 @lru_cache(maxsize=16_384)
 def list_item_sentences(chunk: Chunk) -> frozenset[int]:
     """Indexes of the chunk's sentences that open a list item ("- At least 10 GB of free disk
-    space"), also in a list packed into a prose chunk: an item states a fact without a full stop."""
+    space", "** Fix computation of ..."), also in a list packed into a prose chunk: an item states
+    a fact without a full stop."""
     return frozenset(i for i, (a, _) in enumerate(chunk.sentences)
-                     if _ITEM_MARK.fullmatch(chunk.text[chunk.text.rfind("\n", 0, a) + 1:a]))
+                     if _ITEM_MARK.fullmatch(before := chunk.text[chunk.text.rfind("\n", 0, a) + 1:a])
+                     or (not before.strip() and _OUTLINE_ITEM.match(chunk.text, a)))
 
 
 @lru_cache(maxsize=16_384)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from collections.abc import Iterator
 
 import numpy as np
@@ -234,7 +235,12 @@ def compose(request: Request, ranked: list[Candidate], chosen: list[Candidate]) 
     if not chosen:
         return "The passages found do not contain an answer to that."
     chosen = sorted(chosen, key=lambda c: (c.rank, c.index))  # in reading order
-    sentences = [f"{shown(c)} [{c.label}]" for c in chosen]
+    sentences, led = [], set()
+    for c in chosen:
+        # a heading leads the first sentence shown under it, not each one ("Noteworthy changes in
+        # release 1.21.3 (2022-02-26): Fix ... Add option ...", not the heading three times)
+        sentences.append(f"{shown(replace(c, heading='') if c.heading in led else c)} [{c.label}]")
+        led.add(c.heading)
     context = request.passages[ranked[0].rank].chunk.text
     return yes_no_lead(request.question, shown(ranked[0]), shown(chosen[0]), context) + " ".join(sentences)
 
