@@ -234,7 +234,7 @@ ANSWER_TYPES = [
     # "when exactly was gmp 6.2.1 released": an adverb may stand between "when" and its verb
     ("date", re.compile(r"\bwhen (?:(?:exactly|actually|roughly|approximately|originally|first) )?"
                         r"(did|was|were|will|has|had)\b|^(?>.*?\bwhen is\b).*\b(expected|due|released|launched)\b|"
-                        r"\bwhat (year|date|month)\b|\bsince when\b|\bhow long (ago|since)\b|\bhow long had\b|"
+                        r"\bwhat (year|date|month)\b(?!\s+(?:formats?|strings?|fields?|columns?|types?|syntax|ranges?)\b)|\bsince when\b|\bhow long (ago|since)\b|\bhow long had\b|"
                         r"\b(release|publication|launch|ship) date\b|\bdate of (the )?(release|launch)\b", re.I | re.S),
      # an ISO date ("release 1.21.3 (2022-02-26)", as NEWS files date releases) is a full date; a
      # year alone is a weaker form, but not inside an identifier ("CVE-2018-0494")
