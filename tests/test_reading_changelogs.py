@@ -3,7 +3,7 @@ a release line heading the items after it, and one-line dated entries kept as te
 
 from __future__ import annotations
 
-from rag.ingest.chunker import readable_sentences
+from rag.ingest.chunker import list_item_sentences, readable_sentences
 from tests.reading import ask_one_file, chunks_of, sentences_by_section
 
 
@@ -229,8 +229,6 @@ def test_a_gnu_news_item_states_a_fact_without_a_full_stop(tmp_path):
     headline fragments, none was quoted, and "release date of wget 1.21.3?" was refused as
     stating no date. An item is a fact, quoted under the heading that dates it, and the heading
     leads only the first sentence shown under it."""
-    from rag.ingest.chunker import list_item_sentences
-
     news = ("* Noteworthy changes in release 1.21.3 (2022-02-26)\n\n"
             "** Fix computation of total bytes downloaded during FTP transfers\n\n"
             "** Add option to select TLS 1.3 on the command line\n\n"

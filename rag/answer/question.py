@@ -234,7 +234,10 @@ ANSWER_TYPES = [
     # "when exactly was gmp 6.2.1 released": an adverb may stand between "when" and its verb
     ("date", re.compile(r"\bwhen (?:(?:exactly|actually|roughly|approximately|originally|first) )?"
                         r"(did|was|were|will|has|had)\b|^(?>.*?\bwhen is\b).*\b(expected|due|released|launched)\b|"
-                        r"\bwhat (year|date|month)\b(?!\s+(?:formats?|strings?|fields?|columns?|types?|syntax|ranges?)\b)|\bsince when\b|\bhow long (ago|since)\b|\bhow long had\b|"
+                        # "what date format does the example check" asks for a format, not a date (corpus19)
+                        r"\bwhat (year|date|month)\b(?!\s+(?:formats?|strings?|fields?|columns?|types?|syntax|"
+                        r"ranges?)\b)|"
+                        r"\bsince when\b|\bhow long (ago|since)\b|\bhow long had\b|"
                         r"\b(release|publication|launch|ship) date\b|\bdate of (the )?(release|launch)\b", re.I | re.S),
      # an ISO date ("release 1.21.3 (2022-02-26)", as NEWS files date releases) is a full date; a
      # year alone is a weaker form, but not inside an identifier ("CVE-2018-0494")
@@ -268,8 +271,9 @@ ANSWER_TYPES = [
                         # "what file formats", "which file size": the file is not what is asked for
                         r"(?!\s+(?:formats?|types?|sizes?|systems?|extensions?|permissions?|modes?|descriptors?))|"
                         r"^(?>.*?\bwhere\b).*\b(?:store[sd]?|keeps?|kept|saved?|saves|puts?|stash(?:es)?|look(?:s)?|"
-                        r"writes?|written|lives?|located|installed|cached|defined|end up|reads?|fetch(?:es|ed)?|loads?|loaded|logs?|"
-                        r"extract(?:s|ed)?|listed)\b|^(?>.*?\bwhere\b).*\bfrom\W*$", re.I | re.S),
+                        r"writes?|written|lives?|located|installed|cached|defined|end up|reads?|fetch(?:es|ed)?|"
+                        # "where does appstream read the distro identifier from" (corpus24)
+                        r"loads?|loaded|logs?|extract(?:s|ed)?|listed)\b|^(?>.*?\bwhere\b).*\bfrom\W*$", re.I | re.S),
      re.compile(r"(?:^|[\s(\"'`‘“=])(?:~|\.{1,2}|\$\w+)?/[\w.$-]|(?<![\w-])[\w-]+\.[a-z][a-z0-9_]{1,5}\b|"
                 r"(?<![\w.])\.[a-z][\w.-]{2,}")),
     # "how do i make time write to a file", "the command to list the spinners": a command line or

@@ -57,7 +57,7 @@ from rag.records import Chunk
 # 52: an HTML list item that opens with a definition list is one item, not "- - term: ..."; 53: a
 # reStructuredText term's classifier is set apart: "iterable (iterable, optional)"; 54: a word's "!"
 # with lower case after it ends no sentence ("debug_assert! macro"); 55: a one-line option over its
-# text on the line ("-d     Do not update ...") heads its text, as a wrapped one does; 56: a code line
+# text on the line ("-d     Do not update ...") heads its text, as a wrapped one does; 56-57: a code line
 # keeps its "#" and list marks too, also between the fences of code packed with prose
 CHUNKER_VERSION = 57
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import replace
 from collections.abc import Iterator
+from dataclasses import replace
 
 import numpy as np
 
