@@ -292,6 +292,15 @@ def test_an_adverb_before_the_verb_is_not_what_is_asked_about():
     assert unsupported("what exactly is Pillow", hits) == ""
 
 
+def test_the_date_of_a_release_asked_for_must_stand_beside_that_release():
+    """"when was pcre2 10.30 released" was answered with another release's date ("Even 3.0.0 is
+    quite old; it was released in 2014."): the ChangeLog was cut before 10.30."""
+    assert unstated("when was pcre2 10.30 released", ["Even 3.0.0 is quite old; it was released in 2014."]) \
+        == "state no date for 10.30"
+    assert unstated("when was pcre2 10.35 released", ["Version 10.35 09-May-2020: Updated to Unicode 13.0.0."]) == ""
+    assert unstated("when was pcre2 released", ["Even 3.0.0 is quite old; it was released in 2014."]) == ""
+
+
 def test_a_version_asked_for_must_be_stated_in_the_answer_shown():
     """A README states versions everywhere, so only the sentences about to be shown tell whether a
     version asked for is there ("minimum python version for pillow 12?" answered with "Pillow is the

@@ -173,6 +173,7 @@ def test_a_date_written_in_numbers_is_a_date():
     assert when.stated_in("Released 04/14/2022.") == when.stated_in("release 1.21.3 (2022-02-26)") == 1.0
     assert when.stated_in("Overview of changes in 1.50.7") == 0.0
     assert when.stated_in("Needs glib 2.62.0 or newer") == 0.0  # a version is no date
+    assert when.stated_in("Version 10.35 09-May-2020") == when.stated_in("Version 10.39 29-October-2021") == 1.0
     # "what date format does the example check" asks for a format, not a date (corpus19)
     assert wanted_kind("what date format does the datetime parse action example check") is None
     assert wanted_kind("what date was gmp 6.2.1 released").name == "date"

@@ -30,7 +30,7 @@ from functools import lru_cache
 from rag.answer.question import (MAX_ANALYSED_CHARS, Name, analysed, asked_about, asking, asks_value, names,
                                  wanted_kind)
 from rag.index import lexical
-from rag.index.search import chunk_terms
+from rag.index.search import chunk_terms, is_release_of, releases_in
 from rag.ingest.chunker import document_words, search_text, table_columns
 from rag.records import Chunk, Hit
 
@@ -211,6 +211,10 @@ def unstated(question: str, shown: Sequence[str], query: str = "", sources: Sequ
     beside = _version_beside(question, stating) if kind.name == "version" else ""
     if beside:
         return f"state no version beside {beside}"
+    named = releases_in(question) if kind.name == "date" else frozenset()
+    if named and stating and not any(is_release_of(r, n) for text, _ in stating for r in releases_in(text)
+                                     for n in named):
+        return f"state no date for {' or '.join(sorted(named))}"
     if stating:
         return ""
     return f"state no {SHOWN_KINDS[kind.name]}" + _beside(names(question) or names(query))

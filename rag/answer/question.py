@@ -241,9 +241,11 @@ ANSWER_TYPES = [
                         r"\b(release|publication|launch|ship) date\b|\bdate of (the )?(release|launch)\b", re.I | re.S),
      # an ISO date ("release 1.21.3 (2022-02-26)", as NEWS files date releases) is a full date; a
      # year alone is a weaker form, but not inside an identifier ("CVE-2018-0494")
-     # "14-04-2022", "04/14/2022", "2022/04/14": numbers a day, a month and a year (pango's NEWS)
+     # "14-04-2022", "04/14/2022", "2022/04/14": numbers a day, a month and a year (pango's NEWS);
+     # "09-May-2020", "29-October-2021" (PCRE2's ChangeLog)
      re.compile(rf"\b({_MONTHS}|q[1-4])\b|\b(?:19|20)\d\d([-/.])[01]?\d\2[0-3]?\d\b|"
-                r"(?<![\w.])[0-3]?\d([-/.])[0-3]?\d\3(?:19|20)\d\d\b", re.I),
+                r"(?<![\w.])[0-3]?\d([-/.])[0-3]?\d\3(?:19|20)\d\d\b|"
+                r"(?<![\w.])[0-3]?\d-(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}-(?:19|20)\d\d\b", re.I),
      re.compile(r"(?<![\w-])(19|20)\d\d(?![\w-])")),
     # "which gzip release added --keep?", "introduced in what version", "minimum python version for
     # pillow 12?", "which version did ... first": a changelog states it in the heading above the
