@@ -292,6 +292,20 @@ def test_an_adverb_before_the_verb_is_not_what_is_asked_about():
     assert unsupported("what exactly is Pillow", hits) == ""
 
 
+def test_a_bound_asked_for_must_be_stated_in_the_answer_shown():
+    """"what's the max vector dimensionality faiss supports" was answered with what faiss does,
+    stating no limit at all. A maximum stated in words or as a setting's value answers it; a
+    question that asks no value ("why are the min/max lines commented out") is not checked."""
+    assert unstated("what's the max vector dimensionality faiss supports",
+                    ["Faiss searches sets of vectors of any size."]) == "state no limit"
+    assert unstated("whats the max number of spaces for --indent",
+                    ["Use the given number of spaces (no more than 7)."]) == ""
+    assert unstated("what's the maximum request header size in start.ini",
+                    ["jetty.httpConfig.requestHeaderSize=8192"]) == ""
+    assert unstated("what's the maximum width of a line", ["The maximum width for a line is 100 characters."]) == ""
+    assert unstated("in sensors3.conf why are the min/max lines commented out", ["They vary by board."]) == ""
+
+
 def test_the_date_of_a_release_asked_for_must_stand_beside_that_release():
     """"when was pcre2 10.30 released" was answered with another release's date ("Even 3.0.0 is
     quite old; it was released in 2014."): the ChangeLog was cut before 10.30."""
