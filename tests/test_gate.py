@@ -306,6 +306,20 @@ def test_a_bound_asked_for_must_be_stated_in_the_answer_shown():
     assert unstated("in sensors3.conf why are the min/max lines commented out", ["They vary by board."]) == ""
 
 
+def test_a_default_asked_for_must_be_stated_in_the_answer_shown():
+    """"what's the default request timeout in httpx, in seconds" was answered with sentences that
+    state no default. One shown as context counts, as a setting's line and "by default" do; "what
+    does upower do by default" asks what it does, no value."""
+    assert unstated("what's the default request timeout in httpx, in seconds",
+                    ["HTTPX is a fully featured HTTP client for Python 3."]) == "state no default"
+    assert unstated("whats the default NINJA_STATUS format string", ["Ninja supports one environment variable."],
+                    context=['The default progress status is "[%f/%t] ".']) == ""
+    assert unstated("what port does the agent use by default", ["com.sun.management.jmxremote.port=5000"]) == ""
+    assert unstated("which of them does full case folding by default",
+                    ["Version 1 behaviour: the flag is on by default."]) == ""
+    assert unstated("what does upower do by default at the critical level", ["It is a daemon."]) == ""
+
+
 def test_the_date_of_a_release_asked_for_must_stand_beside_that_release():
     """"when was pcre2 10.30 released" was answered with another release's date ("Even 3.0.0 is
     quite old; it was released in 2014."): the ChangeLog was cut before 10.30."""

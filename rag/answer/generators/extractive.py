@@ -248,10 +248,12 @@ def compose(request: Request, ranked: list[Candidate], chosen: list[Candidate]) 
 def lacking(request: Request, chosen: list[Candidate]) -> str:
     """Why not to answer: the best sentence and its likeliest companion lack the kind of fact asked
     for (`gate.unstated`). A second companion is shown as context, not taken as the answer: read
-    too, its "2025" answered "when did chatgpt first come out" (a near-miss, article_user3)."""
+    too, its "2025" answered "when did chatgpt first come out" (a near-miss, article_user3); only
+    a default or a bound asked for may be stated there ("The default progress status is ...")."""
     read = chosen[:2]
     sources = [request.passages[c.rank].chunk.source for c in read]
-    missing = gate.unstated(request.question, [shown(c) for c in read], request.query, sources) if read else ""
+    missing = gate.unstated(request.question, [shown(c) for c in read], request.query, sources,
+                            [shown(c) for c in chosen[2:]]) if read else ""
     return f"the sentences that best match it {missing}" if missing else ""
 
 
