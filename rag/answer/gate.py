@@ -45,8 +45,8 @@ PASSAGES_JUDGED = 3
 # licence and count refused nothing the others did not; a piece of hardware is stated in too many
 # ways to check. A default or a limit ("what port does uvicorn listen on by default") and a path
 # ("which file does readline save history to") refuse 7 near-misses more on the twenty-one dev sets
-# of the ninth session and no answerable item; checked in the answer shown instead, a default cost
-# 4 answerable items for 6 near-misses.
+# of the ninth session and no answerable item; a default or a bound is also checked in the answer
+# shown (`_setting_unstated`, fifteenth session).
 CHECKED_KINDS = {"date": "date", "duration": "duration", "percent": "percentage", "price": "price",
                  "setting": "default or limit", "path": "path"}
 
