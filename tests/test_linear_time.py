@@ -20,7 +20,7 @@ from rag.answer import citations, condense, gate, question
 from rag.answer.generators import extractive
 from rag.answer.generators.base import Turn
 from rag.index import lexical
-from rag.ingest import markdown, plaintext, reader, sentences
+from rag.ingest import drawn_table, markdown, reader, sentences
 
 pytestmark = pytest.mark.slow
 
@@ -69,7 +69,7 @@ FUNCTIONS: dict[str, Callable[[str], object]] = {
     "sentences.split": sentences.split,
     "sentences.split_lines": sentences.split_lines,
     "sentences.table_cells": sentences.table_cells,
-    "plaintext.table_start": lambda text: plaintext.table_start(f"|{text}x\n|{text}|\n+{text}+\n"),
+    "drawn_table.start": lambda text: drawn_table.start(f"|{text}x\n|{text}|\n+{text}+\n"),
     "gate.unstated": lambda text: gate.unstated(text, [text], text, ["pyenv-README.md"]),
     "citations.split_answer": citations.split_answer,
     "citations.figures": citations.figures,

@@ -129,21 +129,14 @@ def claim_definitions(text: str) -> tuple[Claim, ...]:
 _FRONT_MATTER = re.compile(r"\A(---|\+\+\+)[ \t]*\n(.{0,4000}?\n)\1[ \t]*(?:\n|\Z)", re.S)
 
 
-def front_matter(text: str) -> tuple[int, int] | None:
-    """(start, end) of the lines between a page's front-matter fences, or None."""
-    match = _FRONT_MATTER.match(text)
-    return (match.start(2), match.end(2) - 1) if match and match.group(2).strip() else None
-
-
 def parse(text: str) -> tuple[str, tuple[Block, ...], tuple[Claim, ...]]:
     """Return (title, blocks, claims) for a Markdown document. Front matter is a block of
     settings, one a line."""
     title, path, blocks, claims = "", [], [], []
     fenced = _FRONT_MATTER.match(text)
     if fenced:
-        inner = front_matter(text)
-        if inner is not None:
-            blocks.append(Block((), *inner, "code"))
+        if fenced.group(2).strip():
+            blocks.append(Block((), fenced.start(2), fenced.end(2) - 1, "code"))
         text = re.sub(r"[^\n]", " ", fenced.group()) + text[fenced.end():]  # blank, line for line
     tokens = _parser().parse(text)
     starts = _line_starts(text)

@@ -124,21 +124,22 @@ def introduced(chosen: list[Candidate], ranked: list[Candidate]) -> list[Candida
     added = []
     for c in chosen:
         follower = by_place.get((c.rank, c.index + 1))
-        leads = c.text.rstrip().endswith(":") or (
-            bool(_PROMPT.match(c.text)) and follower is not None and not _PROMPT.match(follower.text)) or (
-            _comments_on(c, follower))
-        if leads and follower and (follower.rank, follower.index) not in shown_at:
-            added.append(follower)
-            shown_at.add((follower.rank, follower.index))
         leaner = by_place.get((c.rank, c.index - 1))
-        if _leans_back(c.text) and leaner and (leaner.rank, leaner.index) not in shown_at:
-            added.append(leaner)
-            shown_at.add((leaner.rank, leaner.index))
-        explained = _explained(c, by_place)
-        if explained and (explained.rank, explained.index) not in shown_at:
-            added.append(explained)
-            shown_at.add((explained.rank, explained.index))
+        needed = [follower if _leads(c, follower) else None, leaner if _leans_back(c.text) else None,
+                  _explained(c, by_place)]
+        for other in needed:
+            if other is not None and (other.rank, other.index) not in shown_at:
+                added.append(other)
+                shown_at.add((other.rank, other.index))
     return added
+
+
+def _leads(shown: Candidate, follower: Candidate | None) -> bool:
+    """The shown line cannot go without the one after it: a lead-in ending in ":", an interactive
+    prompt before its output, a comment in code before the line it is about."""
+    return shown.text.rstrip().endswith(":") or (
+        bool(_PROMPT.match(shown.text)) and follower is not None and not _PROMPT.match(follower.text)) or (
+        _comments_on(shown, follower))
 
 
 # A comment line of code ("# And finally save it somewhere", "// open the file"), which says what
