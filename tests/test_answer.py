@@ -215,6 +215,17 @@ def test_a_yes_from_an_faq_is_not_lent_to_another_question(headline_bot):
     assert not answer.text.startswith("Yes")
 
 
+def test_a_date_of_another_release_is_not_the_date_asked_for():
+    """"when did pcsc-lite 1.9.9 come out" was answered with the line of release 1.5.3, which
+    named the project like the question: that line states a date, but not the one wanted."""
+    from rag.answer.generators.extractive import states_wanted_fact
+
+    question = "when did pcsc-lite 1.9.9 come out"
+    assert states_wanted_fact(question, "1.9.9: Ludovic Rousseau 11 September 2022") == 1.0
+    assert states_wanted_fact(question, "pcsc-lite-1.5.3: Ludovic Rousseau 29 April 2009") == 0.0
+    assert states_wanted_fact(question, "Released on 11 September 2022.") == 1.0  # no release named
+
+
 def test_an_elliptical_follow_up_wants_the_kind_of_fact_asked_before():
     import threading
 

@@ -208,9 +208,13 @@ def kind_source(request: Request) -> str:
 
 def states_wanted_fact(question: str, sentence: str) -> float:
     """1 when the question asks for a kind of fact (a date, a price...) the sentence states, 0.5
-    when it states only a weaker form of it, else 0."""
+    when it states only a weaker form of it, else 0. A sentence naming another release than the
+    one asked about states that release's fact: "pcsc-lite-1.5.3: 29 April 2009" gives no date
+    of 1.9.9."""
     wanted = wanted_kind(question)
-    return wanted.stated_in(sentence) if wanted else 0.0
+    if wanted is None or not _names_no_other_release(sentence, releases_in(question)):
+        return 0.0
+    return wanted.stated_in(sentence)
 
 
 def yes_no_lead(question: str, best: str, first: str | None = None, context: str = "") -> str:
