@@ -125,6 +125,9 @@ def test_where_a_thing_is_kept_is_answered_by_a_path_or_a_file_name():
     assert where.stated_in("The log file is kept in the build root in a file called .ninja_log.") == 1.0
     assert where.stated_in("Save to user directory (~/.bm25s/indices/)") == 1.0
     assert where.stated_in("Data is processed on external servers.") == 0.0
+    # a C file's suffix is one letter (rpcgen(1)); "e.g." is no file
+    assert where.stated_in("rpcgen will generate XDR routines in proto_xdr.c and a header in proto.h") == 1.0
+    assert where.stated_in("Use a mutex, e.g. a lock of your own.") == 0.0
     assert wanted_kind("where does my data actually get processed") is None
     assert wanted_kind("what file formats can pillow open") is None
     # where a thing is read from or logged to is a path too (corpus24, corpus16)

@@ -276,7 +276,8 @@ ANSWER_TYPES = [
                         r"writes?|written|lives?|located|installed|cached|defined|end up|reads?|fetch(?:es|ed)?|"
                         # "where does appstream read the distro identifier from" (corpus24)
                         r"loads?|loaded|logs?|extract(?:s|ed)?|listed)\b|^(?>.*?\bwhere\b).*\bfrom\W*$", re.I | re.S),
-     re.compile(r"(?:^|[\s(\"'`‘“=])(?:~|\.{1,2}|\$\w+)?/[\w.$-]|(?<![\w-])[\w-]+\.[a-z][a-z0-9_]{1,5}\b|"
+     # a C source, header, object or library file has a one-letter suffix ("proto_xdr.c", rpcgen(1))
+     re.compile(r"(?:^|[\s(\"'`‘“=])(?:~|\.{1,2}|\$\w+)?/[\w.$-]|(?<![\w-])[\w-]+\.(?:[a-z][a-z0-9_]{1,5}|[choas])\b|"
                 r"(?<![\w.])\.[a-z][\w.-]{2,}")),
     # "how do i make time write to a file", "the command to list the spinners": a command line or
     # an option answers it ("-o file, --output=file: ...", "python -m rich.spinner").
