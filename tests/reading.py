@@ -1,5 +1,5 @@
 """Reading one document in a test: its chunks, its sentences by section, or an answer from a
-corpus of that one file, indexed for real (the hashing embedder)."""
+corpus of that one file or of a few, indexed for real (the hashing embedder)."""
 
 from __future__ import annotations
 
@@ -20,12 +20,18 @@ def chunks_of(tmp_path: Path, name: str, text: str):
 
 def ask_one_file(tmp_path: Path, name: str, text: str, question: str):
     """The extractive answer to `question` from a corpus of that one file, indexed for real."""
+    return ask_files(tmp_path, {name: text}, question)
+
+
+def ask_files(tmp_path: Path, files: dict[str, str], question: str):
+    """The extractive answer to `question` from a corpus of these files (name: text)."""
     from rag.service import assistant, builder
     from rag.settings import Settings
 
     corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / name).write_text(text, encoding="utf-8")
+    corpus.mkdir(parents=True)
+    for name, text in files.items():
+        (corpus / name).write_text(text, encoding="utf-8")
     settings = Settings(corpus=corpus, index=tmp_path / "index", embedder="hashing", generator="extractive")
     builder(settings).run()
     return assistant(settings).ask(question)

@@ -362,3 +362,41 @@ def test_the_pipeline_refuses_an_identifier_its_corpus_never_writes(tmp_path):
     text = "# Unpacker\n\nmax_buffer_size (int) - Limits size of data waiting unpacked. Default is 100 MiB.\n"
     answer = ask_one_file(tmp_path, "msgpack-README.md", text, "what's the default max_map_len on the Unpacker")
     assert answer.refused and "never mentions max_map_len" in answer.text, answer.text
+
+
+PARSER_README = """\
+parso - A Python Parser
+=======================
+
+parso is a Python parser that supports error recovery and round-trip parsing
+for different Python versions. parso is also able to list multiple syntax
+errors in your python file.
+
+Installation
+------------
+
+Install it with pip install parso.
+"""
+TRAITS_README = """\
+# traitlets
+
+traitlets is a pure Python library enabling typed attributes with validation
+and change notifications.
+
+## Our Copyright Policy
+
+Distributed under the terms of the Modified BSD License. Each contributor
+holds copyright over their contributions.
+"""
+
+
+def test_a_question_naming_one_document_is_not_answered_from_another(tmp_path):
+    """"what licence is parso distributed under" named parso, whose README states none: the answer
+    was traitlets' licence, from a README that never mentions parso. The words of a file's name
+    that no other document uses name what it is about."""
+    from tests.reading import ask_files
+
+    files = {"parso-README.rst": PARSER_README, "traitlets-README.md": TRAITS_README}
+    assert ask_files(tmp_path / "a", files, "what licence is parso distributed under").refused
+    answer = ask_files(tmp_path / "b", files, "what licence is traitlets distributed under")
+    assert not answer.refused and "Modified BSD License" in answer.text

@@ -135,7 +135,9 @@ def evidence_units(hits: Sequence[Hit]) -> list[tuple[str, frozenset[str]]]:
 def _units(chunk: Chunk) -> tuple[tuple[str, frozenset[str]], ...]:
     if chunk.kind != "table":
         return ((search_text(chunk) + "\n" + chunk.key, frozenset(chunk_terms(chunk))),)
-    return tuple((text, frozenset(lexical.terms(f"{chunk.section}\n{text}"))) for text in table_columns(chunk))
+    # a column is of its document, as a passage is (`chunk_terms`): "what does the article say"
+    named = f"{document_words(chunk.source)}\n{chunk.section}"
+    return tuple((text, frozenset(lexical.terms(f"{named}\n{text}"))) for text in table_columns(chunk))
 
 
 def unsupported(question: str, hits: Sequence[Hit], vocabulary: Collection[str] = (), query: str = "",

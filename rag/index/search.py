@@ -52,6 +52,29 @@ def chunk_terms(chunk: Chunk) -> list[str]:
     return lexical.terms(f"{document_words(chunk.source)}\n{search_text(chunk)}\n{chunk.key}")
 
 
+# A file-name word used by more documents than this names no one subject ("try" of Try-Tiny.3pm).
+MAX_SUBJECT_DOCUMENTS = 2
+_SUBJECT_WORD = re.compile(r"[a-z][a-z0-9]{2,}")
+
+
+def subject_words(chunks: Sequence[Chunk], terms: Sequence[set[str]]) -> frozenset[str]:
+    """Words of file names that name what their document is about ("parso" of parso-README.rst),
+    in lower case: used by at most `MAX_SUBJECT_DOCUMENTS` documents. A question naming one asks
+    about that document, not about one that never mentions it ("what licence is parso distributed
+    under" is not answered by traitlets' licence). `terms`: each chunk's `chunk_terms`."""
+    users: dict[str, set[str]] = {}
+    for chunk, held in zip(chunks, terms):
+        for term in held:
+            users.setdefault(term, set()).add(chunk.source)
+    words = set()
+    for source in {c.source for c in chunks}:
+        for word in document_words(source).lower().split():
+            stems = lexical.terms(word)
+            if _SUBJECT_WORD.fullmatch(word) and len(stems) == 1 and len(users.get(stems[0], ())) <= MAX_SUBJECT_DOCUMENTS:
+                words.add(word)
+    return frozenset(words)
+
+
 def _key_table(rows: Sequence[dict[str, Any]], field: str = "key_rows") -> tuple[np.ndarray, np.ndarray]:
     """(vector row of each key, chunk position of each key); `field` "sentence_rows" for sentences."""
     key_rows = [r for row in rows for r in row[field]]
@@ -119,7 +142,8 @@ class Index:
         self.bm25 = bm25s.BM25.load(str(generation / "bm25"), show_progress=False) if self.chunks else None
         self.vocab = set(self.bm25.vocab_dict) if self.bm25 is not None else set()
         self.terms = [set(chunk_terms(c)) for c in self.chunks]
-        self.proper = lexical.proper_words(c.text for c in self.chunks)  # lower-case names in questions
+        # lower-case names in questions: words the corpus writes as names, and what documents are about
+        self.proper = lexical.proper_words(c.text for c in self.chunks) | subject_words(self.chunks, self.terms)
         self.identifiers = lexical.identifiers(f"{c.section}\n{c.text}" for c in self.chunks)
         self.releases = [releases_in(c.section) for c in self.chunks]
 
