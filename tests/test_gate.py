@@ -329,6 +329,19 @@ def test_the_date_of_a_release_asked_for_must_stand_beside_that_release():
     assert unstated("when was pcre2 released", ["Even 3.0.0 is quite old; it was released in 2014."]) == ""
 
 
+def test_a_price_asked_per_a_unit_must_be_stated_per_that_unit(article_bot):
+    """"how much is a chatgpt plus subscription per month" was answered, in twenty-three dev sets,
+    with ChatGPT's price per million tokens: a price, but not per month."""
+    assert unstated("how much is a chatgpt plus subscription per month",
+                    ["ChatGPT (Proprietary), Cost: Approximately $6.00 per million tokens"]) == "state no price per month"
+    assert unstated("what did the startup pay per month at first", ["Then the monthly bill hit $5,000."]) == ""
+    assert unstated("what does gpt-5.2 cost per million input tokens",
+                    ["Using GPT-5.2 costs $1.75 per million input tokens."]) == ""
+    assert article_bot.ask("how much is a chatgpt plus subscription per month").refused
+    answer = article_bot.ask("what was the hanoi startup's monthly bill before the switch")
+    assert not answer.refused and "$5,000" in answer.text
+
+
 def test_a_version_asked_for_must_be_stated_in_the_answer_shown():
     """A README states versions everywhere, so only the sentences about to be shown tell whether a
     version asked for is there ("minimum python version for pillow 12?" answered with "Pillow is the

@@ -217,3 +217,11 @@ def test_a_follow_up_asks_in_its_own_words_unless_it_has_none():
     own = "ok other thing - what hardware do i need"
     assert asking(own, f"{before} {own}") == own
     assert wanted_kind(asking(own, f"{before} {own}")).name == "hardware"  # no share any more
+
+
+def test_a_break_even_question_asks_for_a_volume_not_a_price():
+    """"at what monthly volume does open source start winning on cost" names a cost and a month, but
+    the answer is a token volume ("the 10-million-token mark"), not a price per month."""
+    assert wanted_kind("at what monthly volume does open source start winning on cost").name == "volume"
+    assert wanted_kind("when does self-hosting pay off").name == "volume"
+    assert wanted_kind("what does gpt-5.2 cost per million input tokens").name == "price"

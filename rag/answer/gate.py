@@ -212,6 +212,9 @@ def unstated(question: str, shown: Sequence[str], query: str = "", sources: Sequ
     if kind is not None and kind.name == "setting":
         missing = _setting_unstated(asked, kind, [*shown, *context])
         return missing + _beside(names(question) or names(query)) if missing else ""
+    if kind is not None and kind.name == "price":
+        missing = _rate_unstated(asked, kind, [*shown, *context])
+        return missing + _beside(names(question) or names(query)) if missing else ""
     if kind is None or kind.name not in SHOWN_KINDS:
         return ""
     stating = [(text, source) for text, source in zip(shown, sources or [""] * len(shown), strict=True)
@@ -255,6 +258,27 @@ def _setting_unstated(asked: str, kind: Kind, shown: Sequence[str]) -> str:
     if any(kind.states.search(text) or states.search(text) for text in shown):
         return ""
     return "state no limit" if bound else "state no default"
+
+
+# A price asked by the month, the token or the seat ("how much is a chatgpt plus subscription per
+# month", "what does groq charge per million tokens") is answered by a price stated per that unit,
+# not by a price per another ("$6.00 per million tokens" for a subscription).
+_RATE = re.compile(r"\b(?:per|an?|each|every)\s+(?:(?:million|thousand|billion|hundred|\d+[kmb]?)\s+)?"
+                   r"(?:(?:input|output)\s+)?(month|year|week|day|hour|minute|second|token|user|seat|request|"
+                   r"query|call|image|page|gpu|instance|node|core)s?\b|"
+                   r"\b(monthly|yearly|annual(?:ly)?|weekly|daily|hourly)\b", re.I)
+
+
+def _rate_unstated(asked: str, kind: Kind, shown: Sequence[str]) -> str:
+    """"state no price per month" when the question asks a price per a unit and no text shown
+    states a price together with that unit, else ""."""
+    rate = _RATE.search(asked)
+    if rate is None:
+        return ""
+    unit = lexical.terms(rate.group(1) or rate.group(2))
+    if not unit or any(kind.stated_in(text) and unit[0] in lexical.terms(text) for text in shown):
+        return ""
+    return f"state no price per {rate.group(1) or rate.group(2)}"
 
 
 def _other_release_dated(question: str, stating: Sequence[tuple[str, str]]) -> str:

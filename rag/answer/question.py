@@ -221,8 +221,9 @@ _MONTHS = (rf"january|february|march|april|may(?=\s+(?:\d{{1,2}}\b|(?:19|20)\d\d
 # command answers it, and it is checked first (`wanted_kind`).
 _ASKS_MANNER = re.compile(r"^\s*how (?:do|can|should|would) (?:i|you|we|one)\b|^\s*how to\b", re.I)
 ANSWER_TYPES = [
-    # A break-even question ("when does self-hosting pay off?") asks for a volume, not a price.
-    ("volume", re.compile(r"\b(pay(s)? off|worth it|break[- ]even|makes? (more )?sense|at what (point|volume|scale)|"
+    # A break-even question ("when does self-hosting pay off?", "at what monthly volume does open
+    # source win on cost") asks for a volume, not a price.
+    ("volume", re.compile(r"\b(pay(s)? off|worth it|break[- ]even|makes? (more )?sense|at what (\w+ )?(point|volume|scale)|"
                           r"how many tokens|token volume)\b", re.I),
      re.compile(r"\b\d+(\.\d+)?[- ]?(million|billion|thousand|[mbk])\b[- ]tokens?|\btokens? (per|a) month\b", re.I)),
     # "how many times cheaper" asks a ratio; "how many times will ssh ask for my password" a count
