@@ -23,15 +23,18 @@ def ask_one_file(tmp_path: Path, name: str, text: str, question: str):
     return ask_files(tmp_path, {name: text}, question)
 
 
-def ask_files(tmp_path: Path, files: dict[str, str], question: str):
-    """The extractive answer to `question` from a corpus of these files (name: text)."""
+def ask_files(tmp_path: Path, files: dict[str, str | bytes], question: str):
+    """The extractive answer to `question` from a corpus of these files (name: text or bytes)."""
     from rag.service import assistant, builder
     from rag.settings import Settings
 
     corpus = tmp_path / "corpus"
     corpus.mkdir(parents=True)
-    for name, text in files.items():
-        (corpus / name).write_text(text, encoding="utf-8")
+    for name, content in files.items():
+        if isinstance(content, bytes):
+            (corpus / name).write_bytes(content)
+        else:
+            (corpus / name).write_text(content, encoding="utf-8")
     settings = Settings(corpus=corpus, index=tmp_path / "index", embedder="hashing", generator="extractive")
     builder(settings).run()
     return assistant(settings).ask(question)

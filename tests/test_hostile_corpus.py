@@ -19,6 +19,7 @@ from rag.index.builder import Builder
 from rag.index.search import Index
 from rag.ingest import reader, sentences
 from rag.ingest.chunker import chunk
+from tests.pdf_files import pdf_bytes
 
 FIXTURE_CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
 SECRET = "xyzzysecretword"
@@ -48,6 +49,8 @@ SKIPPED = {
     "broken.md": "unreadable",
     "locked.md": "unreadable",
     "garbage.txt": "could not be read",
+    "fake.pdf": "named .pdf but not a PDF file",
+    "scan.pdf": "could not be read: NoTextLayer: the PDF has no text layer (a scan?): run OCR",
 }
 INDEXED = ["alias.md", "coffee.md", "crlf.txt", "kettle.html", "latin1.txt", "nested/" + "d/" * 49 + "deep.md",
            "rivers.txt", "separators.md", "solar.md", "stray.md", "utf16.txt"]
@@ -69,6 +72,8 @@ def _make_hostile(corpus: Path, outside: Path) -> None:
     (corpus / ".git").mkdir()
     (corpus / ".git" / "notes.md").write_text(f"# Git\n\n{SECRET} in git.\n")
     (corpus / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
+    (corpus / "fake.pdf").write_text("# Not a PDF\n\nA Markdown note saved under the wrong name.\n")
+    (corpus / "scan.pdf").write_bytes(pdf_bytes([[], []]))  # pages of images only: no text layer
     os.mkfifo(corpus / "pipe.md")
     (corpus / "locked.md").write_text("# Locked\n\nYou cannot read this.\n")
     (corpus / "locked.md").chmod(0)

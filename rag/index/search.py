@@ -70,7 +70,8 @@ def subject_words(chunks: Sequence[Chunk], terms: Sequence[set[str]]) -> frozens
     for source in {c.source for c in chunks}:
         for word in document_words(source).lower().split():
             stems = lexical.terms(word)
-            if _SUBJECT_WORD.fullmatch(word) and len(stems) == 1 and len(users.get(stems[0], ())) <= MAX_SUBJECT_DOCUMENTS:
+            if _SUBJECT_WORD.fullmatch(word) and len(stems) == 1 \
+                    and len(users.get(stems[0], ())) <= MAX_SUBJECT_DOCUMENTS:
                 words.add(word)
     return frozenset(words)
 
