@@ -28,7 +28,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
                   help="Ask a knowledge base questions, offline, with cited answers.")
 
 Corpus = Annotated[Optional[Path], typer.Option(
-    help="Folder of documents: .md, .txt, .html, .rst, .pdf, and any other text file as plain text [default: corpus]")]
+    help="Folder of documents: .md, .txt, .html, .rst, .pdf, .docx, and any other text file as plain text "
+         "[default: corpus]")]
 IndexDir = Annotated[Optional[Path], typer.Option("--index", help="Index folder [default: index]")]
 Embedder = Annotated[Optional[str], typer.Option(help="minilm, hashing, or a local model folder")]
 Backend = Annotated[Optional[str], typer.Option(help="Embedder runtime: onnx-int8, onnx or torch")]

@@ -49,7 +49,8 @@ SKIPPED = {
     "broken.md": "unreadable",
     "locked.md": "unreadable",
     "garbage.txt": "could not be read",
-    "fake.pdf": "named .pdf but not a PDF file",
+    "fake.pdf": "named .pdf but its content is something else",
+    "fake.docx": "named .docx but its content is something else",
     "scan.pdf": "could not be read: NoTextLayer: the PDF has no text layer (a scan?): run OCR",
 }
 INDEXED = ["alias.md", "coffee.md", "crlf.txt", "kettle.html", "latin1.txt", "nested/" + "d/" * 49 + "deep.md",
@@ -73,6 +74,7 @@ def _make_hostile(corpus: Path, outside: Path) -> None:
     (corpus / ".git" / "notes.md").write_text(f"# Git\n\n{SECRET} in git.\n")
     (corpus / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
     (corpus / "fake.pdf").write_text("# Not a PDF\n\nA Markdown note saved under the wrong name.\n")
+    (corpus / "fake.docx").write_text("Notes saved under the wrong name.\n")
     (corpus / "scan.pdf").write_bytes(pdf_bytes([[], []]))  # pages of images only: no text layer
     os.mkfifo(corpus / "pipe.md")
     (corpus / "locked.md").write_text("# Locked\n\nYou cannot read this.\n")

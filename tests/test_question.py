@@ -225,3 +225,9 @@ def test_a_break_even_question_asks_for_a_volume_not_a_price():
     assert wanted_kind("at what monthly volume does open source start winning on cost").name == "volume"
     assert wanted_kind("when does self-hosting pay off").name == "volume"
     assert wanted_kind("what does gpt-5.2 cost per million input tokens").name == "price"
+
+
+def test_how_many_asks_a_count_even_beside_a_word_of_money():
+    """"how many days of paid leave do we get" (a Word handbook) was refused for stating no price."""
+    assert wanted_kind("how many days of paid leave do we get").name == "count"
+    assert wanted_kind("what did they pay per month").name == "price"

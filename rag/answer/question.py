@@ -264,6 +264,13 @@ ANSWER_TYPES = [
      re.compile(r"\d+(\.\d+)?\s?%")),
     ("duration", re.compile(r"^(?>.*?\bhow long (does|did|will|would|should)\b).*\btake\b|\bhow long to\b", re.I | re.S),
      re.compile(r"\b\d+(\.\d+)?\s*(seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b", re.I)),
+    # before a price: "how many days of paid leave" asks a count, "paid" standing for no price
+    ("count", re.compile(r"\bhow many\b", re.I),
+     # a number of its own ("3", "1,000", "10K"): not the digit of a name or a manual section ("ssh(1)",
+     # "SHA256", "x86")
+     re.compile(r"(?<![\w(.])\d+(?:[.,]\d+)*(?:[kKmMbB]\b)?(?![\w)])|"
+                r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+                r"hundreds?|thousands?|millions?|billions?|dozens?)\b", re.I)),
     ("price", re.compile(r"\b(cost|price|charge|pay|bill|spend|spent|paid|fee|invest|invested|budget|subscription)s?\b|"
                          r"^\s*how much (is|are|was|were)\b", re.I),
      re.compile(r"\$\s?\d|\bfree\b", re.I)),
@@ -286,12 +293,6 @@ ANSWER_TYPES = [
                            r"\b(?:command|flag|switch|cli option|command[- ]line option)s?\b", re.I),
      re.compile(r"(?:^|[\s(\"'‘“])--?[A-Za-z][\w-]*|^\s*(?:\$|>>>|%)\s|"
                 r"\b(?:pip3?|pipx|conda|npm|brew|cargo|apt-get)\s+(?:install|add|run)\b|\bpython3? -m\s")),
-    ("count", re.compile(r"\bhow many\b", re.I),
-     # a number of its own ("3", "1,000", "10K"): not the digit of a name or a manual section ("ssh(1)",
-     # "SHA256", "x86")
-     re.compile(r"(?<![\w(.])\d+(?:[.,]\d+)*(?:[kKmMbB]\b)?(?![\w)])|"
-                r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-                r"hundreds?|thousands?|millions?|billions?|dozens?)\b", re.I)),
     # "default keyseq-timeout in readline", "whats the max width of foldcolumn": a setting's default
     # or bound is stated beside a word that says so ("Defaults to 100 msec.", "The maximum is 12.").
     # Only words that name a default or a bound ask for one: "limit", "normally", "initially" are

@@ -3,11 +3,12 @@
 Markdown and plain text keep the file's text (spans map into it; a configuration file's comment
 marks read as spaces, one for one, `configuration.uncommented`); HTML becomes extracted text
 (`rag.ingest.html`), and so does reStructuredText, rendered to HTML first
-(`rag.ingest.restructured`); a PDF gives its text layer (`rag.ingest.pdf`). Any other file is
-read as plain text when its content is text (a README or NEWS without a suffix, Org, AsciiDoc,
-an XML or .conf configuration sample), and skipped as an unsupported type when it is not. Nothing outside the corpus folder is opened: links
-leaving it, hidden entries and special files are skipped with a reason that the index report and
-manifest keep.
+(`rag.ingest.restructured`); a PDF gives its text layer (`rag.ingest.pdf`), a Word document the
+Markdown its styles amount to (`rag.ingest.word`). Any other file is read as plain text when its
+content is text (a README or NEWS without a suffix, Org, AsciiDoc, an XML or .conf configuration
+sample), and skipped as an unsupported type when it is not. Nothing outside the corpus folder is
+opened: links leaving it, hidden entries and special files are skipped with a reason that the
+index report and manifest keep.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import CorpusError
-from rag.ingest import html, markdown, pdf, plaintext, restructured, sentences
+from rag.ingest import html, markdown, pdf, plaintext, restructured, sentences, word
 from rag.records import Document
 
 MARKDOWN = {".md", ".markdown"}
@@ -33,7 +34,9 @@ XML = {".xml"}
 # Types read by their own parser; a text file of any other type is read as plain text. Only the
 # content tells a document from an image: a user's own docs come as README, NEWS.Debian,
 # guide.org or settings.xml, and two of the twelfth blind set's ten were skipped by type alone.
-SUFFIXES = MARKDOWN | TEXT | HTML | RESTRUCTURED | pdf.SUFFIXES
+SUFFIXES = MARKDOWN | TEXT | HTML | RESTRUCTURED | pdf.SUFFIXES | word.SUFFIXES
+# Binary formats read by their own reader, and how each file of them opens.
+BINARY_DOCUMENTS = {**{s: pdf.MAGIC for s in pdf.SUFFIXES}, **{s: word.MAGIC for s in word.SUFFIXES}}
 # Text that is no document: source code, data and drawings (an SVG logo is XML text), which a
 # folder of docs picks up beside them, and what editors leave behind ("guide.md~", "#guide.md#"),
 # which would answer every question twice. Each is skipped with its reason.
@@ -161,9 +164,11 @@ def _examine(real_root: str, source: str, path: Path, max_bytes: int) -> SourceF
         return SourceFile(source, path, "", 0, f"unreadable ({exc.strerror or exc})")
     if isinstance(data, str):
         return SourceFile(source, path, "", 0, data)
-    if path.suffix.lower() in pdf.SUFFIXES:  # binary by nature: its text is read by `pdf`
-        if not data.startswith(pdf.MAGIC):
-            return SourceFile(source, path, "", len(data), "named .pdf but not a PDF file")
+    magic = BINARY_DOCUMENTS.get(path.suffix.lower())
+    if magic is not None:  # binary by nature: read by its own reader
+        if not data.startswith(magic):
+            why = f"named {path.suffix.lower()} but its content is something else"
+            return SourceFile(source, path, "", len(data), why)
     elif is_binary(data):
         return SourceFile(source, path, "", len(data), "binary")
     return SourceFile(source, path, hashlib.sha256(data).hexdigest(), len(data))
@@ -248,8 +253,8 @@ def read(file: SourceFile) -> Document:
     for HTML and reStructuredText it is the text extracted from the page, for a PDF its pages'
     text layer."""
     suffix = file.path.suffix.lower()
-    if suffix in pdf.SUFFIXES:
-        return pdf.document(file.source, _verified(file))
+    if suffix in BINARY_DOCUMENTS:
+        return _binary_document(file)
     text = decode(_verified(file))
     if suffix in HTML:
         return html.document(file.source, text)
@@ -262,6 +267,12 @@ def read(file: SourceFile) -> Document:
         title, blocks, claims = markdown.parse(text)
         return Document(file.source, text, title or Path(file.source).stem, blocks, claims)
     return plaintext.document(file.source, text)
+
+
+def _binary_document(file: SourceFile) -> Document:
+    if file.path.suffix.lower() in pdf.SUFFIXES:
+        return pdf.document(file.source, _verified(file))
+    return word.document(file.source, _verified(file))
 
 
 _MARGIN = re.compile(r"^([ \t]*)([|*])(?=[ \t]|$)", re.M)  # " | text", " * text": a comment's left margin
@@ -305,9 +316,9 @@ def comments_opened(text: str) -> str:
 def read_as_text(file: SourceFile) -> Document:
     """The file read as plain text, whatever its type: when a page's structure cannot be parsed
     (corpus8's DocBook spec once failed so), the document loses its headings, not its words. A
-    PDF has no text to fall back on but its text layer."""
-    if file.path.suffix.lower() in pdf.SUFFIXES:
-        return pdf.document(file.source, _verified(file))
+    PDF or a Word document has no text to fall back on but what its own reader finds."""
+    if file.path.suffix.lower() in BINARY_DOCUMENTS:
+        return _binary_document(file)
     text = decode(_verified(file))
     text = html.page_text(text) if file.path.suffix.lower() in HTML else sentences.plain_breaks(text)
     return plaintext.document(file.source, text)
