@@ -413,3 +413,14 @@ def test_a_question_naming_one_document_is_not_answered_from_another(tmp_path):
     assert ask_files(tmp_path / "a", files, "what licence is parso distributed under").refused
     answer = ask_files(tmp_path / "b", files, "what licence is traitlets distributed under")
     assert not answer.refused and "Modified BSD License" in answer.text
+
+
+def test_a_dimension_asked_for_is_held_by_a_value_in_the_named_document(tmp_path):
+    """"at what temperature is green tea steeped": tea.md names the tea and says "80 degrees",
+    never "temperature"; the question is about tea.md, not about coffee.md, which says it."""
+    from tests.reading import ask_files
+
+    files = {"tea.md": "# Tea\n\nGreen tea is steeped at 80 degrees for two minutes.\n",
+             "coffee.md": "# Coffee\n\nThe water temperature for brewing coffee is 92 to 96 degrees.\n"}
+    answer = ask_files(tmp_path, files, "at what temperature is green tea steeped")
+    assert not answer.refused and "80 degrees" in answer.text
