@@ -415,7 +415,7 @@ def test_a_question_naming_one_document_is_not_answered_from_another(tmp_path):
     assert not answer.refused and "Modified BSD License" in answer.text
 
 
-def test_a_dimension_asked_for_is_held_by_a_value_in_the_named_document(tmp_path):
+def test_a_temperature_asked_for_is_held_by_degrees_in_the_named_document(tmp_path):
     """"at what temperature is green tea steeped": tea.md names the tea and says "80 degrees",
     never "temperature"; the question is about tea.md, not about coffee.md, which says it."""
     from tests.reading import ask_files

@@ -91,8 +91,6 @@ def names(question: str, proper: Collection[str] = frozenset()) -> list[Name]:
 # "7x", "At what point ..." by "the 10-million-token mark", "Which option ..." by one of those named,
 # "what unit is the cpu limit in" by "(MIN)", "what notation is the grammar in" by "ABNF" (a unit, a
 # format and a notation: 4 answerable items of the thirty-nine dev sets, no near-miss more answered).
-# A dimension too: "at what temperature is green tea steeped" is answered by "at 80 degrees" (once
-# the question's subject, tea.md, must hold what is asked, the word "temperature" was missing).
 MEASURE_WORDS = frozenset("""
 share shares percentage percent proportion fraction cost costs price prices fee fees size sizes
 number numbers amount amounts total rate rates value values kind kinds type types sort sorts
@@ -100,7 +98,6 @@ version versions release releases factor factors point points extent degree leve
 stages scale ratio multiple time times year years month months day days date dates age money option
 options choice choices alternative alternatives one ones way ways volume volumes length duration
 speed frequency quantity capacity count unit units format formats notation
-temperature weight height width depth distance
 """.split())
 # Nouns that judge or relate rather than name a thing; an answer seldom repeats them: "What are the
 # downsides of self-hosting?" is answered by "the hidden cost ... is the need for expertise". This
@@ -278,6 +275,10 @@ ANSWER_TYPES = [
                          r"^\s*how much (is|are|was|were)\b", re.I),
      re.compile(r"\$\s?\d|\bfree\b", re.I)),
     ("hardware", re.compile(r"\b(hardware|gpu|gpus|memory|vram|run on)\b", re.I), re.compile(r"\b\d+\s?gb\b|\bgpu\b", re.I)),
+    # "at what temperature is green tea steeped" is answered by "at 80 degrees", which never says
+    # "temperature" (once the question's subject, tea.md, had to hold what is asked, it was refused)
+    ("temperature", re.compile(r"\b(temperatures?|how (hot|cold|warm))\b", re.I),
+     re.compile(r"\d\s*(?:°|º|degrees?\b|deg\b|celsius\b|fahrenheit\b|kelvin\b)", re.I)),
     # "where does ninja keep the log", "which file lists the trigger interests": a path or a file
     # name answers it ("in a file called .ninja_log", "/var/lib/dpkg/triggers/File")
     ("path", re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+)?(?:files?|paths?|director(?:y|ies)|folders?|dir)\b"
