@@ -33,7 +33,7 @@ DEV_SETS = ["gold", "project", "heldout", "article_user", "article_user2", "arti
             "article_user19", "corpus20", "article_user20", "corpus21", "article_user21", "corpus22",
             "article_user22", "corpus23", "corpus25", "corpus24", "article_user23", "corpus26",
             "article_user24", "corpus27", "article_user25",
-            "corpus28", "article_user26"]
+            "corpus28", "article_user26", "corpus29", "article_user27"]
 
 
 def corpus_of(name: str) -> Path:
