@@ -125,21 +125,28 @@ _CASED_WORD = re.compile(r"(?<![\w-])[A-Za-z][A-Za-z0-9]{2,}(?![\w-])")
 _INSIDE_SENTENCE = re.compile(r"[a-z0-9,;:(] $")
 
 
+# A name may be written in lower case now and then ("is chatgpt open source", an article's search
+# phrase, beside twenty "ChatGPT"): a word is still one when this share of its uses at most is.
+LOWER_CASE_SHARE = 0.1
+
+
 def proper_words(texts: Iterable[str]) -> frozenset[str]:
-    """Words a corpus writes as names: never in lower case, twice or more, once at least inside a
-    sentence ("Llama", "OpenAI"; not "However", which only opens sentences)."""
+    """Words a corpus writes as names: in lower case at most once in ten uses, twice or more, once
+    at least inside a sentence ("Llama", "OpenAI"; not "However", which only opens sentences)."""
     uses: dict[str, int] = {}
-    lower, inside = set(), set()
+    lower: dict[str, int] = {}
+    inside = set()
     for text in texts:
         for match in _CASED_WORD.finditer(text):
             word = match.group()
             key = word.lower()
             uses[key] = uses.get(key, 0) + 1
             if word[0].islower():
-                lower.add(key)
+                lower[key] = lower.get(key, 0) + 1
             elif _INSIDE_SENTENCE.search(text[max(0, match.start() - 2):match.start()]):
                 inside.add(key)
-    return frozenset(w for w, n in uses.items() if n >= 2 and w in inside and w not in lower)
+    return frozenset(w for w, n in uses.items()
+                     if n >= 2 and w in inside and lower.get(w, 0) <= LOWER_CASE_SHARE * n)
 
 
 # --- identifiers a corpus writes -------------------------------------------------------------------
