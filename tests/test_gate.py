@@ -188,7 +188,7 @@ def test_a_name_typed_in_lower_case_is_still_a_name_the_corpus_writes():
 def test_a_name_written_in_lower_case_once_in_a_while_is_still_a_name():
     """The article writes "ChatGPT" twenty times and "is chatgpt open source" once: "switching topic -
     whats chatgpt's average price" was read as asking about the Llama 4 of the turn before."""
-    texts = [f"ChatGPT answered question {n}." for n in range(12)] + ["Is chatgpt open source?",
+    texts = [f"Teams ask ChatGPT question {n}." for n in range(12)] + ["Is chatgpt open source?",
                                                                      "Use gpt tools. The GPT models."]
     proper = lexical.proper_words(texts)
     assert "chatgpt" in proper and "gpt" not in proper  # "gpt" is as often lower case as not
