@@ -329,6 +329,17 @@ def test_a_default_asked_for_must_be_stated_in_the_answer_shown():
     assert unstated("what does upower do by default at the critical level", ["It is a daemon."]) == ""
 
 
+def test_a_default_asked_of_a_named_setting_must_be_stated_in_its_passage():
+    """"whats the default DEBUGINFOD_RETRY_LIMIT" was answered with "The default is 90 seconds.",
+    which a man page says of DEBUGINFOD_TIMEOUT, the next entry."""
+    question = "whats the default DEBUGINFOD_RETRY_LIMIT if i dont set it"
+    retry = "$DEBUGINFOD_RETRY_LIMIT\nThis environment variable governs the default limit of retry attempts."
+    timeout = "$DEBUGINFOD_TIMEOUT\nA server that is too slow is skipped. The default is 90 seconds."
+    shown = ["This environment variable governs the default limit of retry attempts.", "The default is 90 seconds."]
+    assert unstated(question, shown, passages=[retry, timeout]) == "state no default beside DEBUGINFOD_RETRY_LIMIT"
+    assert unstated("whats the default DEBUGINFOD_TIMEOUT", shown, passages=[retry, timeout]) == ""
+
+
 def test_the_date_of_a_release_asked_for_must_stand_beside_that_release():
     """"when was pcre2 10.30 released" was answered with another release's date ("Even 3.0.0 is
     quite old; it was released in 2014."): the ChangeLog was cut before 10.30."""
@@ -341,8 +352,8 @@ def test_the_date_of_a_release_asked_for_must_stand_beside_that_release():
 def test_a_price_asked_per_a_unit_must_be_stated_per_that_unit(article_bot):
     """"how much is a chatgpt plus subscription per month" was answered, in twenty-three dev sets,
     with ChatGPT's price per million tokens: a price, but not per month."""
-    assert unstated("how much is a chatgpt plus subscription per month",
-                    ["ChatGPT (Proprietary), Cost: Approximately $6.00 per million tokens"]) == "state no price per month"
+    per_tokens = ["ChatGPT (Proprietary), Cost: Approximately $6.00 per million tokens"]
+    assert unstated("how much is a chatgpt plus subscription per month", per_tokens) == "state no price per month"
     assert unstated("what did the startup pay per month at first", ["Then the monthly bill hit $5,000."]) == ""
     assert unstated("what does gpt-5.2 cost per million input tokens",
                     ["Using GPT-5.2 costs $1.75 per million input tokens."]) == ""

@@ -198,7 +198,7 @@ SHOWN_KINDS = {"version": "version", "date": "date", "volume": "token volume"}
 
 
 def unstated(question: str, shown: Sequence[str], query: str = "", sources: Sequence[str] = (),
-             context: Sequence[str] = ()) -> str:
+             context: Sequence[str] = (), passages: Sequence[str] = ()) -> str:
     """What the question asks for that none of the `shown` texts (the answer's sentences, as they
     will be shown) states, as the end of a sentence ("state no version for Pillow", "state no
     version beside nushell"); "" when one does or the question asks no such kind. An elliptical
@@ -206,12 +206,13 @@ def unstated(question: str, shown: Sequence[str], query: str = "", sources: Sequ
     words a version question names without asking about them ("which pyenv release added ...");
     only the files of the texts that state a version count, so "whats the latest pkgconf release"
     is not answered by a version from pygments' changelog shown beside a pkgconf sentence.
-    `context`: the sentences shown after them, in which a default or a bound may be stated too."""
+    `context`: the sentences shown after them, in which a default or a bound may be stated too.
+    `passages`: the text of the passage of each of `shown` and `context`, in their order."""
     asked = asking(question, query)
     kind = wanted_kind(asked)
     if kind is not None and kind.name == "setting":
-        missing = _setting_unstated(asked, kind, [*shown, *context])
-        return missing + _beside(names(question) or names(query)) if missing else ""
+        missing, beside = _setting_unstated(asked, kind, [*shown, *context], passages)
+        return missing + (beside or _beside(names(question) or names(query))) if missing else ""
     if kind is not None and kind.name == "price":
         missing = _rate_unstated(asked, kind, [*shown, *context])
         return missing + _beside(names(question) or names(query)) if missing else ""
@@ -248,16 +249,26 @@ _STATES_DEFAULT = re.compile(r"^\s*#?\s*[\w.-]+\s*[=:]\s*\S|\b(?:set to|defaults
                              r"\bdefault\b[^.]{0,40}\b(?:is|are)\b", re.I)
 
 
-def _setting_unstated(asked: str, kind: Kind, shown: Sequence[str]) -> str:
-    """"state no limit" or "state no default" when the question asks one and no text shown states
-    it, else ""."""
+def _setting_unstated(asked: str, kind: Kind, shown: Sequence[str],
+                      passages: Sequence[str] = ()) -> tuple[str, str]:
+    """("state no limit" or "state no default", "") when the question asks one and no text shown
+    states it; (that, " beside <identifier>") when the question names the setting by its identifier
+    and no text stating one is of a passage that names it: "whats the default
+    DEBUGINFOD_RETRY_LIMIT" is not answered by "The default is 90 seconds.", said of
+    DEBUGINFOD_TIMEOUT (corpus29); else ("", "")."""
     if not asks_value(asked) or _ASKS_NO_VALUE.search(asked):
-        return ""
+        return "", ""
     bound = bool(_ASKS_BOUND.search(asked))
     states = _STATES_BOUND if bound else _STATES_DEFAULT
-    if any(kind.states.search(text) or states.search(text) for text in shown):
-        return ""
-    return "state no limit" if bound else "state no default"
+    stating = [i for i, text in enumerate(shown) if kind.states.search(text) or states.search(text)]
+    missing = "state no limit" if bound else "state no default"
+    if not stating:
+        return missing, ""
+    named = {lexical.identifier_key(i) for i in lexical.identifiers_in(asked)}
+    if named and passages and not any(
+            named <= {lexical.identifier_key(i) for i in lexical.identifiers_in(passages[i])} for i in stating):
+        return missing, f" beside {' or '.join(sorted(lexical.identifiers_in(asked)))}"
+    return "", ""
 
 
 # A price asked by the month, the token or the seat ("how much is a chatgpt plus subscription per

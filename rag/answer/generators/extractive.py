@@ -256,8 +256,9 @@ def lacking(request: Request, chosen: list[Candidate]) -> str:
     a default or a bound asked for may be stated there ("The default progress status is ...")."""
     read = chosen[:2]
     sources = [request.passages[c.rank].chunk.source for c in read]
+    passages = [f"{p.chunk.section}\n{p.chunk.text}" for p in (request.passages[c.rank] for c in chosen)]
     missing = gate.unstated(request.question, [shown(c) for c in read], request.query, sources,
-                            [shown(c) for c in chosen[2:]]) if read else ""
+                            [shown(c) for c in chosen[2:]], passages) if read else ""
     return f"the sentences that best match it {missing}" if missing else ""
 
 
