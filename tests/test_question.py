@@ -231,3 +231,14 @@ def test_how_many_asks_a_count_even_beside_a_word_of_money():
     """"how many days of paid leave do we get" (a Word handbook) was refused for stating no price."""
     assert wanted_kind("how many days of paid leave do we get").name == "count"
     assert wanted_kind("what did they pay per month").name == "price"
+
+
+def test_which_function_is_answered_by_an_identifier():
+    """"which function do i call to create a stemmer" was refused because libstemmer's README never
+    says "function": it names it, "sb_stemmer_new"."""
+    kind = wanted_kind("which function do i call to create a stemmer in libstemmer")
+    assert kind.name == "function" and kind.named_by("function")
+    assert kind.stated_in('A stemmer is obtained by using "sb_stemmer_new".') == 1.0
+    assert kind.stated_in("from breame.meanings import get_meaning_definitions") == 1.0
+    assert kind.stated_in("The stemmer is created first.") == 0.0
+    assert wanted_kind("how many functions does underscore ship").name == "count"

@@ -264,6 +264,12 @@ ANSWER_TYPES = [
      re.compile(r"\d+(\.\d+)?\s?%")),
     ("duration", re.compile(r"^(?>.*?\bhow long (does|did|will|would|should)\b).*\btake\b|\bhow long to\b", re.I | re.S),
      re.compile(r"\b\d+(\.\d+)?\s*(seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b", re.I)),
+    # "which function do i call to create a stemmer", "what function gives me the definitions": an
+    # identifier answers it ("sb_stemmer_new", "get_meaning_definitions"), seldom beside the word
+    # (the bare noun is the phrase asked about, which a passage holds by naming an identifier)
+    ("function", re.compile(r"\b(?:what|which)\s+(?:[\w-]+\s+)?(?:functions?|methods?|macros?|routines?|api calls?)\b|"
+                            r"^(?:functions?|methods?|macros?|routines?)$", re.I),
+     re.compile(r"\b[A-Za-z]\w*_\w+|\b[A-Za-z_]\w*\(|\b[a-z]+[A-Z]\w+|\w::\w")),
     # before a price: "how many days of paid leave" asks a count, "paid" standing for no price
     ("count", re.compile(r"\bhow many\b", re.I),
      # a number of its own ("3", "1,000", "10K"): not the digit of a name or a manual section ("ssh(1)",
