@@ -68,6 +68,21 @@ def test_first_build_adds_every_file(settings):
     assert report.embedded == len(json.loads((store.current_dir(settings.index) / "texts.json").read_text()))
 
 
+def test_an_empty_corpus_builds_and_answers_that_it_holds_nothing(tmp_path):
+    """A new user's empty corpus folder, or one whose every file is skipped, crashed the build in
+    bm25s ("'BM25' object has no attribute 'scores'"); its first document is then added as usual."""
+    from rag.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    settings = Settings(corpus=corpus, index=tmp_path / "index", embedder="hashing", generator="extractive")
+    assert run(settings).wrote
+    assert "holds no passages" in assistant(settings).ask("How long do solar panels last?").text
+    (corpus / "tea.md").write_text(TEA)
+    assert run(settings).added == ["tea.md"]
+    assert "80 degrees" in assistant(settings).ask("How hot should the water be for green tea?").text
+
+
 def test_nothing_changed_embeds_nothing_and_writes_nothing(built):
     before = store.current_name(built.index)
     report = run(built, ExplodingEmbedder())

@@ -108,9 +108,11 @@ def build_files(chunks: Sequence[Chunk], rows: Sequence[dict[str, Any]], vectors
     corpus = [chunk_terms(c) or ["_"] for c in chunks]  # bm25s needs a token per document
 
     def write_bm25(folder: Path) -> None:
+        if not corpus:  # every file skipped, or none yet: bm25s cannot save an empty index
+            folder.mkdir(parents=True, exist_ok=True)
+            return
         retriever = bm25s.BM25()
-        if corpus:
-            retriever.index(corpus, show_progress=False)
+        retriever.index(corpus, show_progress=False)
         retriever.save(str(folder), show_progress=False)
 
     return {"dense.faiss": lambda path: faiss.write_index(passages, str(path)),
