@@ -264,11 +264,15 @@ def _setting_unstated(asked: str, kind: Kind, shown: Sequence[str],
     missing = "state no limit" if bound else "state no default"
     if not stating:
         return missing, ""
-    named = {lexical.identifier_key(i) for i in lexical.identifiers_in(asked)}
-    if named and passages and not any(
-            named <= {lexical.identifier_key(i) for i in lexical.identifiers_in(passages[i])} for i in stating):
-        return missing, f" beside {' or '.join(sorted(lexical.identifiers_in(asked)))}"
+    named = lexical.identifiers_in(asked)
+    if named and passages and not any(_names_all(passages[i], named) for i in stating):
+        return missing, f" beside {' or '.join(sorted(named))}"
     return "", ""
+
+
+def _names_all(passage: str, identifiers: Sequence[str]) -> bool:
+    written = {lexical.identifier_key(i) for i in lexical.identifiers_in(passage)}
+    return all(lexical.identifier_key(i) in written for i in identifiers)
 
 
 # A price asked by the month, the token or the seat ("how much is a chatgpt plus subscription per

@@ -110,14 +110,19 @@ def _read_capped(path: Path, max_bytes: int) -> bytes | str:
         if not stat.S_ISREG(info.st_mode):
             return "not a regular file"
         if info.st_size > max_bytes:
-            return f"larger than the {max_bytes:,}-byte cap"
+            return _too_large(max_bytes)
         with os.fdopen(os.dup(fd), "rb") as handle:
             data = handle.read(max_bytes + 1)
     finally:
         os.close(fd)
     if len(data) > max_bytes:  # it grew since fstat
-        return f"larger than the {max_bytes:,}-byte cap"
+        return _too_large(max_bytes)
     return data if data.strip() else "empty"
+
+
+def _too_large(max_bytes: int) -> str:
+    # a PDF with pictures passes 5 MB easily, though its text is small: say how to take it in
+    return f"larger than the {max_bytes:,}-byte cap (raise max_file_bytes in rag.toml, or RAG_MAX_FILE_BYTES)"
 
 
 def _head(path: Path) -> bytes:
@@ -251,7 +256,7 @@ def _verified(file: SourceFile) -> bytes:
 def read(file: SourceFile) -> Document:
     """Parse a file into a `Document`. For Markdown and text, `Document.text` is the file's text;
     for HTML and reStructuredText it is the text extracted from the page, for a PDF its pages'
-    text layer."""
+    text layer, for a Word document the Markdown of its paragraphs and tables."""
     suffix = file.path.suffix.lower()
     if suffix in BINARY_DOCUMENTS:
         return _binary_document(file)
