@@ -313,6 +313,11 @@ def test_a_bound_asked_for_must_be_stated_in_the_answer_shown():
                     ["jetty.httpConfig.requestHeaderSize=8192"]) == ""
     assert unstated("what's the maximum width of a line", ["The maximum width for a line is 100 characters."]) == ""
     assert unstated("in sensors3.conf why are the min/max lines commented out", ["They vary by board."]) == ""
+    # a default is no bound, and "is there a max ..." asks one as "what's the max ..." does
+    default_names = ["This option makes cscope create 2 more files (default names cscope.in.out and cscope.po.out)."]
+    assert unstated("is there a max number of source files cscope can index", default_names) == "state no limit"
+    assert unstated("is there a max number of source files cscope can index",
+                    ["cscope indexes at most 10000 source files."]) == ""
 
 
 def test_a_default_asked_for_must_be_stated_in_the_answer_shown():

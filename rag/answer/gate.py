@@ -242,6 +242,9 @@ def unstated(question: str, shown: Sequence[str], query: str = "", sources: Sequ
 # "why are the min/max lines commented out", "what does upower do by default" and "the bare
 # minimum" ask none.
 _ASKS_BOUND = re.compile(r"\b(?:max|maximum|largest|biggest|highest|min|minimum|smallest|lowest)\b", re.I)
+_BOUND_WORD = re.compile(r"\b(?:maximum|minimum|max|min|limit(?:ed|s)?|at most|at least|up to)\b", re.I)
+# "is there a max number of source files cscope can index" asks a value too: the bound, if any
+_ASKS_WHETHER_BOUNDED = re.compile(r"^\s*(?:is|are) there (?:a|an|any)\b", re.I)
 _ASKS_NO_VALUE = re.compile(r"\bwhat (?:does|do|did|will|would|should)\b.*\bdo\b|\bbare minimum\b", re.I | re.S)
 _STATES_BOUND = re.compile(r"^(?=.*\b(?:no more than|more than|less than|fewer than|greater than|exceeds?|exceeding)\b)"
                            r"(?=.*\d)|^\s*[\w.-]+\s*[=:]\s*-?\d", re.I | re.S)
@@ -256,11 +259,15 @@ def _setting_unstated(asked: str, kind: Kind, shown: Sequence[str],
     and no text stating one is of a passage that names it: "whats the default
     DEBUGINFOD_RETRY_LIMIT" is not answered by "The default is 90 seconds.", said of
     DEBUGINFOD_TIMEOUT (corpus29); else ("", "")."""
-    if not asks_value(asked) or _ASKS_NO_VALUE.search(asked):
-        return "", ""
     bound = bool(_ASKS_BOUND.search(asked))
+    asks = asks_value(asked) or (bound and _ASKS_WHETHER_BOUNDED.search(asked))
+    if not asks or _ASKS_NO_VALUE.search(asked):
+        return "", ""
     states = _STATES_BOUND if bound else _STATES_DEFAULT
-    stating = [i for i, text in enumerate(shown) if kind.states.search(text) or states.search(text)]
+    # a bound is stated by a bound, not by a default ("default names cscope.in.out" beside "2 more
+    # files" is no maximum number of source files)
+    stating = [i for i, text in enumerate(shown) if states.search(text) or (
+        kind.states.search(text) and (not bound or _BOUND_WORD.search(text)))]
     missing = "state no limit" if bound else "state no default"
     if not stating:
         return missing, ""
