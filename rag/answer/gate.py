@@ -30,7 +30,7 @@ from functools import lru_cache
 from rag.answer.question import (MAX_ANALYSED_CHARS, Kind, Name, analysed, asked_about, asking, asks_value, names,
                                  wanted_kind)
 from rag.index import lexical
-from rag.index.search import chunk_terms, is_release_of, releases_in
+from rag.index.search import chunk_terms, names_release_of, releases_in
 from rag.ingest.chunker import document_words, search_text, table_columns
 from rag.records import Chunk, Hit
 
@@ -310,8 +310,7 @@ def _other_release_dated(question: str, stating: Sequence[tuple[str, str]]) -> s
     named = releases_in(question)
     if not named or not stating:
         return ""
-    dated = any(is_release_of(r, n) for text, _ in stating for r in releases_in(text) for n in named)
-    return "" if dated else " or ".join(sorted(named))
+    return "" if any(names_release_of(text, named) for text, _ in stating) else " or ".join(sorted(named))
 
 
 def _version_beside(question: str, stating: Sequence[tuple[str, str]]) -> str:

@@ -263,6 +263,11 @@ def is_release_of(release: str, named: str) -> bool:
     return release == named or release.startswith(named + ".")
 
 
+def names_release_of(text: str, named: frozenset[str]) -> bool:
+    """Whether the text names one of the `named` releases, or a point release of one."""
+    return any(is_release_of(r, n) for r in releases_in(text) for n in named)
+
+
 def rrf(rankings: Sequence[dict[int, float]], k: int = RRF_K) -> dict[int, float]:
     """Reciprocal rank fusion: each ranking adds 1 / (k + rank) for every item it holds."""
     fused: dict[int, float] = {}

@@ -29,7 +29,7 @@ from rag.answer.generators.candidate import FEATURES, Candidate
 from rag.answer.generators.companion import choose
 from rag.answer.question import wanted_kind
 from rag.index import lexical
-from rag.index.search import is_release_of, releases_in
+from rag.index.search import names_release_of, releases_in
 from rag.ingest.chunker import (SECTION_SEPARATOR, code_sentences, document_words, list_item_sentences,
                                 readable_sentences)
 from rag.records import Declined, Passage, Thinking, Token
@@ -195,8 +195,7 @@ def heading_stating(question: str, section: str) -> str:
 
 
 def _names_no_other_release(heading: str, named: frozenset[str]) -> bool:
-    own = releases_in(heading)
-    return not named or not own or any(is_release_of(r, n) for r in own for n in named)
+    return not named or not releases_in(heading) or names_release_of(heading, named)
 
 
 def kind_source(request: Request) -> str:
